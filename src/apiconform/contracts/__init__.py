@@ -1,0 +1,25 @@
+"""Contracts: the JSON Schemas and OpenAPI documents in ``schemas/``, loaded in one place."""
+
+from apiconform.contracts.loader import (
+    SCHEMA_BASE_URI,
+    ApiDocument,
+    api_documents,
+    load_api,
+    load_schema,
+    schema_files,
+    schema_registry,
+    schemas_dir,
+    validator_for,
+)
+
+__all__ = [
+    "SCHEMA_BASE_URI",
+    "ApiDocument",
+    "api_documents",
+    "load_api",
+    "load_schema",
+    "schema_files",
+    "schema_registry",
+    "schemas_dir",
+    "validator_for",
+]

@@ -1,0 +1,187 @@
+"""Load JSON Schemas and OpenAPI documents from ``schemas/``: the only module that reads them.
+
+Schema files refer to each other with relative ``$ref`` paths (``../common/oauth-error.json``) and carry
+``$id`` = ``SCHEMA_BASE_URI`` + their path under ``schemas/``, so a relative reference means the same
+thing to a file-based reader and to a URI-based one. OpenAPI documents are *bundled* before use: every
+external reference is inlined under ``components/schemas`` so that schemathesis, Prism and the
+spec validator all see one self-contained document.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from apiconform.errors import ConfigError
+
+SCHEMA_BASE_URI = "https://schemas.apiconform.dev/"
+OPENAPI_SUFFIX = ".openapi.json"
+
+JSON = dict[str, Any]
+
+
+@cache
+def schemas_dir() -> Path:
+    """``schemas/`` of the checkout (found upward from this file), or the copy shipped beside the package."""
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        candidate = parent / "schemas"
+        if (candidate / "common").is_dir():
+            return candidate
+    raise ConfigError(f"schemas/ not found above {here}; run apiconform from a checkout of the project")
+
+
+def schema_files() -> list[Path]:
+    """Every JSON Schema file (OpenAPI documents excluded), sorted for stable output."""
+    root = schemas_dir()
+    return sorted(p for p in root.rglob("*.json") if not p.name.endswith(OPENAPI_SUFFIX))
+
+
+def _read_json(path: Path) -> JSON:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{path}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a JSON object at the top level")
+    return data
+
+
+@cache
+def _load_file(path: Path) -> JSON:
+    return _read_json(path)
+
+
+def load_schema(relative: str) -> JSON:
+    """A schema by its path under ``schemas/`` (``att/end-customer.json``); a fresh copy each call."""
+    path = schemas_dir() / relative
+    if not path.is_file():
+        raise ConfigError(f"schema {relative!r} not found under {schemas_dir()}")
+    return copy.deepcopy(_load_file(path))
+
+
+@cache
+def schema_registry() -> Registry:  # type: ignore[type-arg]
+    """A referencing registry holding every schema under its ``$id`` (and under its file URI)."""
+    resources: list[tuple[str, Resource]] = []  # type: ignore[type-arg]
+    root = schemas_dir()
+    for path in schema_files():
+        contents = _load_file(path)
+        resource = DRAFT202012.create_resource(contents)
+        uri = SCHEMA_BASE_URI + path.relative_to(root).as_posix()
+        resources.append((uri, resource))
+        declared = contents.get("$id")
+        if isinstance(declared, str) and declared != uri:
+            resources.append((declared, resource))
+    return Registry().with_resources(resources)  # type: ignore[no-any-return]
+
+
+def validator_for(relative: str) -> Draft202012Validator:
+    """A draft 2020-12 validator for one schema file, with every ``$ref`` resolvable."""
+    schema = _load_file(schemas_dir() / relative)
+    return Draft202012Validator(schema, registry=schema_registry(), format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+@dataclass(frozen=True)
+class ApiDocument:
+    """One OpenAPI document: its name (file stem), vendor folder, raw and bundled forms."""
+
+    name: str
+    vendor: str
+    path: Path
+    raw: JSON = field(repr=False)
+    bundled: JSON = field(repr=False)
+
+    @property
+    def title(self) -> str:
+        return str(self.raw.get("info", {}).get("title", self.name))
+
+    def operations(self) -> Iterator[tuple[str, str, JSON]]:
+        """(METHOD, path, operation object) for every operation, in document order."""
+        for path, item in self.bundled.get("paths", {}).items():
+            for method, operation in item.items():
+                if method in {"get", "put", "post", "delete", "patch", "head", "options"}:
+                    yield method.upper(), path, operation
+
+
+def api_documents() -> list[ApiDocument]:
+    """Every OpenAPI document under ``schemas/``, sorted by name."""
+    root = schemas_dir()
+    return [load_api(p.name[: -len(OPENAPI_SUFFIX)]) for p in sorted(root.rglob("*" + OPENAPI_SUFFIX))]
+
+
+@cache
+def _load_api(name: str) -> ApiDocument:
+    root = schemas_dir()
+    matches = sorted(root.rglob(name + OPENAPI_SUFFIX))
+    if not matches:
+        known = sorted(p.name[: -len(OPENAPI_SUFFIX)] for p in root.rglob("*" + OPENAPI_SUFFIX))
+        raise ConfigError(f"no OpenAPI document named {name!r} in {root}; known: {', '.join(known)}")
+    path = matches[0]
+    raw = _read_json(path)
+    return ApiDocument(name=name, vendor=path.parent.name, path=path, raw=raw, bundled=_bundle(raw, path))
+
+
+def load_api(name: str) -> ApiDocument:
+    """An OpenAPI document by name (``att-end-customer-lookup``), raw and bundled."""
+    return _load_api(name)
+
+
+def _component_name(path: Path) -> str:
+    rel = path.relative_to(schemas_dir()).as_posix()
+    return rel.removesuffix(".json").replace("/", "__")
+
+
+def _bundle(document: JSON, doc_path: Path) -> JSON:
+    """Inline every external ``$ref`` of an OpenAPI document under ``components/schemas``."""
+    collected: JSON = {}
+    pending: list[Path] = []
+
+    def target(ref: str, base: Path) -> str:
+        file_part, _, fragment = ref.partition("#")
+        if not file_part:
+            return ref
+        path = Path(os.path.normpath(base.parent / file_part))
+        if not path.is_file():
+            raise ConfigError(f"{base}: $ref {ref!r} points to a missing file {path}")
+        name = _component_name(path)
+        if name not in collected:
+            collected[name] = {}
+            pending.append(path)
+        return f"#/components/schemas/{name}{fragment}"
+
+    def rewrite(node: Any, base: Path, local_prefix: str | None) -> Any:
+        if isinstance(node, dict):
+            out: JSON = {}
+            for key, value in node.items():
+                if key == "$ref" and isinstance(value, str):
+                    if value.startswith("#") and local_prefix is not None:
+                        out[key] = local_prefix + value[1:]
+                    else:
+                        out[key] = target(value, base)
+                elif key in {"$id", "$schema"} and local_prefix is not None:
+                    continue
+                else:
+                    out[key] = rewrite(value, base, local_prefix)
+            return out
+        if isinstance(node, list):
+            return [rewrite(item, base, local_prefix) for item in node]
+        return node
+
+    bundled: JSON = rewrite(copy.deepcopy(document), doc_path, None)
+    while pending:
+        path = pending.pop()
+        name = _component_name(path)
+        collected[name] = rewrite(_load_file(path), path, f"#/components/schemas/{name}")
+    bundled.setdefault("components", {}).setdefault("schemas", {}).update(collected)
+    return bundled
