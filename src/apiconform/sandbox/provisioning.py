@@ -1,0 +1,62 @@
+"""Throwaway credentials created at every start, and the manifest that tells a client where things are.
+
+The manifest is the embedded target's equivalent of a vendor's welcome e-mail: base URLs per API and
+environment, and credentials per role. Only ``apiconform.targets.embedded`` and ``sandbox serve`` read it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+
+from apiconform.sandbox.state import ENVIRONMENTS, Environment, SandboxState
+
+Credential = dict[str, str]
+
+# role -> (organisation, plan, APIs with a contract)
+CLIENT_ROLES: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "primary": ("acme", "standard", ("att-end-customer-lookup", "chorus-line-test")),
+    "other_org": ("globex", "standard", ("chorus-line-test",)),
+    "limited": ("acme", "bronze", ("att-end-customer-lookup", "chorus-line-test")),
+    "att_only": ("acme", "standard", ("att-end-customer-lookup",)),
+}
+
+
+@dataclass
+class Manifest:
+    """Where the sandbox listens and which credentials it made; base URLs are filled in once bound."""
+
+    credentials: dict[Environment, dict[str, Credential]] = field(default_factory=dict)
+    portal_credentials: dict[str, Credential] = field(default_factory=dict)
+    apis: tuple[str, ...] = ()
+    root_url: str = ""
+
+    def base_url(self, env: Environment, api: str) -> str:
+        return f"{self.root_url}/{env}/{api}"
+
+    @property
+    def portal_url(self) -> str:
+        return f"{self.root_url}/portal"
+
+
+def provision_client_apps(state: SandboxState) -> dict[Environment, dict[str, Credential]]:
+    """One application per role and environment (seed 000: never the same app in both)."""
+    out: dict[Environment, dict[str, Credential]] = {}
+    for env in ENVIRONMENTS:
+        roles: dict[str, Credential] = {}
+        for role, (org, plan, apis) in CLIENT_ROLES.items():
+            app = state.register_app(f"{org}-{role}-{env}", org, env, plan)
+            for api in apis:
+                state.request_access(app, api, env)
+            roles[role] = {"client_id": app.client_id, "client_secret": app.client_secret, "app_id": app.app_id}
+        out[env] = roles
+    return out
+
+
+def provision_portal_users(state: SandboxState) -> dict[str, Credential]:
+    users = {}
+    for role in ("developer", "admin"):
+        login, password = f"{role}-{secrets.token_hex(3)}", secrets.token_urlsafe(18)
+        state.portal_users[role] = (login, password)
+        users[role] = {"username": login, "password": password}
+    return users
