@@ -23,10 +23,11 @@ def create_app(defects: Iterable[str] = ()) -> tuple[FastAPI, SandboxState, Mani
     apis: list[str] = []
     for env in ENVIRONMENTS:
         for vendor in VENDORS:
-            mounted, roles = vendor.mount(app, state, env)
-            manifest.credentials[env].update(roles)
+            mounted = vendor.mount(app, state, env)
+            manifest.credentials[env].update(mounted.credentials)
+            manifest.known_inputs.setdefault(env, {}).update(mounted.known_inputs)
             if env == ENVIRONMENTS[0]:
-                apis.extend(mounted)
+                apis.extend(mounted.apis)
     manifest.apis = tuple(apis)
     manifest.portal_credentials = provision_portal_users(state)
     portal.mount(app, state)

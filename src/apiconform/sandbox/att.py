@@ -4,20 +4,27 @@ from __future__ import annotations
 
 import copy
 import json
+from functools import cache
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
+from jsonschema import Draft202012Validator
 
+from apiconform.contracts import validator_for
 from apiconform.sandbox import gateway
-from apiconform.sandbox.fixtures_att import fixtures
-from apiconform.sandbox.provisioning import Credential
+from apiconform.sandbox.fixtures_att import fixtures, known_inputs
+from apiconform.sandbox.provisioning import Mounted
 from apiconform.sandbox.state import Environment, SandboxState
 
 API = "att-end-customer-lookup"
 OPERATION = "lookupEndCustomer"
 MAX_RECORDS = 5
-ADDRESS_KEYS = ("street", "city", "state", "zipCode")
+
+
+@cache
+def request_validator() -> Draft202012Validator:
+    return validator_for("att/end-customer-lookup-request.json")
 
 
 def _error(status: int, message: str) -> JSONResponse:
@@ -25,24 +32,13 @@ def _error(status: int, message: str) -> JSONResponse:
 
 
 def _validation_error(body: Any, lenient_name: bool) -> str | None:
-    """The first documented rule the request breaks, or None (vendor-facts.md: AT&T body rules)."""
-    if not isinstance(body, dict):
-        return "The request body must be a JSON object."
-    name = body.get("accountName")
-    if not isinstance(name, str):
-        return "accountName is required and must be a string."
-    if len(name) < 3 and not lenient_name:
-        return "accountName must have at least 3 characters."
-    if "spId" in body and not isinstance(body["spId"], str):
-        return "spId must be a string."
-    address = body.get("address")
-    if not isinstance(address, dict):
-        return "address is required and must be an object."
-    for key in ADDRESS_KEYS:
-        if not isinstance(address.get(key), str):
-            return f"address.{key} is required and must be a string."
-    if "country" in address and not isinstance(address["country"], str):
-        return "address.country must be a string."
+    """The first documented rule the request breaks, or None (the request schema is the documentation)."""
+    errors = sorted(request_validator().iter_errors(body), key=lambda e: list(e.absolute_path))
+    for error in errors:
+        where = ".".join(str(p) for p in error.absolute_path) or "body"
+        if lenient_name and where == "accountName" and error.validator == "minLength":
+            continue
+        return f"{where}: {error.message}"
     return None
 
 
@@ -69,13 +65,15 @@ def _matches(state: SandboxState, env: Environment, body: dict[str, Any]) -> lis
     return [_drift(state, r) for r in found[:MAX_RECORDS]]
 
 
-def mount(app: FastAPI, state: SandboxState, env: Environment) -> tuple[list[str], dict[str, Credential]]:
+def mount(app: FastAPI, state: SandboxState, env: Environment) -> Mounted:
     router = APIRouter()
 
     @router.post("/api/v1/customerAccountLookup")
     async def lookup(request: Request) -> Response:
         headers = request.headers
-        auth = gateway.authenticate_client(state, env, API, headers.get("client_id"), headers.get("client_secret"))
+        auth = gateway.authenticate_client(
+            state, env, API, headers.get("client_id"), headers.get("client_secret")
+        )
         if auth.failure in (gateway.AuthFailure.MISSING, gateway.AuthFailure.INVALID) or auth.app is None:
             if state.has("secret-echoed-in-error") and headers.get("client_secret"):
                 return gateway.unauthorized(state, f"Invalid client id or secret: {headers['client_secret']}")
@@ -106,4 +104,4 @@ def mount(app: FastAPI, state: SandboxState, env: Environment) -> tuple[list[str
         return response
 
     app.include_router(router, prefix=f"/{env}/{API}")
-    return [API], {}
+    return Mounted([API], known_inputs={API: {OPERATION: [{"body": b} for b in known_inputs(env)]}})

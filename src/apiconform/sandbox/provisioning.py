@@ -8,10 +8,25 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
+from typing import Any
 
 from apiconform.sandbox.state import ENVIRONMENTS, Environment, SandboxState
 
 Credential = dict[str, str]
+KnownInput = dict[str, Any]  # keys: path_parameters, query, headers (never secrets), body
+
+
+@dataclass
+class Mounted:
+    """What a vendor module adds for one environment: its APIs, the roles it provisioned, known inputs.
+
+    ``known_inputs`` maps API -> operationId -> inputs that find real records (a vendor's published
+    test accounts); the suites try them before generated data.
+    """
+
+    apis: list[str]
+    credentials: dict[str, Credential] = field(default_factory=dict)
+    known_inputs: dict[str, dict[str, list[KnownInput]]] = field(default_factory=dict)
 
 # role -> (organisation, plan, APIs with a contract)
 CLIENT_ROLES: dict[str, tuple[str, str, tuple[str, ...]]] = {
@@ -29,6 +44,7 @@ class Manifest:
     credentials: dict[Environment, dict[str, Credential]] = field(default_factory=dict)
     portal_credentials: dict[str, Credential] = field(default_factory=dict)
     apis: tuple[str, ...] = ()
+    known_inputs: dict[Environment, dict[str, dict[str, list[KnownInput]]]] = field(default_factory=dict)
     root_url: str = ""
 
     def base_url(self, env: Environment, api: str) -> str:

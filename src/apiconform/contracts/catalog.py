@@ -1,0 +1,384 @@
+"""The catalog: every rule the contracts state, per API and operation, with the documentation it rests on.
+
+A QA engineer reading a failure wants to know *why* the suite expects what it expects. The catalog answers
+that without opening JSON: it walks the bundled OpenAPI documents (security, parameters, bodies, responses,
+and the JSON Schemas they reference) and turns each keyword into one line of text with its ``x-source``.
+A keyword without its own ``x-source`` inherits the nearest enclosing one (property, parameter, response,
+operation), because that is where the project convention puts provenance; a rule with no source at all is
+a gap in the contracts and makes ``apiconform catalog`` fail.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from apiconform.contracts.loader import ApiDocument, api_documents
+
+JSON = dict[str, Any]
+
+ASSUMPTION_PREFIX = "assumption"
+# keywords rendered as "<keyword> <value>", in this order
+_BOUNDS = (
+    "minLength",
+    "maxLength",
+    "minimum",
+    "exclusiveMinimum",
+    "maximum",
+    "exclusiveMaximum",
+    "multipleOf",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+    "minProperties",
+    "maxProperties",
+)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One checkable statement of a contract, where it applies, and the documentation behind it."""
+
+    api: str
+    operation: str
+    location: str
+    rule: str
+    source: str
+    assumed: bool
+
+
+@dataclass(frozen=True)
+class _Context:
+    """Where the walk is: the document (to follow local refs), the operation and the rules collected."""
+
+    doc: ApiDocument
+    operation: str
+    rules: list[Rule]
+
+    def add(self, location: str, rule: str, source: str) -> None:
+        """Record a rule; ``assumed`` is derived from the source so the two can never disagree."""
+        source = source.strip()
+        assumed = source.lower().startswith(ASSUMPTION_PREFIX)
+        self.rules.append(Rule(self.doc.name, self.operation, location, rule, source, assumed))
+
+    def deref(self, node: JSON) -> JSON:
+        """Follow a local ``$ref`` (components/parameters, responses, ...); the bundle has only local refs."""
+        seen: set[str] = set()
+        while isinstance(node.get("$ref"), str) and node["$ref"] not in seen:
+            seen.add(node["$ref"])
+            node = _lookup(self.doc.bundled, node["$ref"])
+        return node
+
+
+def _lookup(document: JSON, ref: str) -> JSON:
+    """The object a ``#/...`` pointer names in the bundled document ({} when it points nowhere)."""
+    node: Any = document
+    for raw in ref.removeprefix("#/").split("/"):
+        token = raw.replace("~1", "/").replace("~0", "~")
+        node = node.get(token, {}) if isinstance(node, dict) else {}
+    return node if isinstance(node, dict) else {}
+
+
+def _source(node: JSON, inherited: str) -> str:
+    """The node's own ``x-source``, or the enclosing one."""
+    own = node.get("x-source")
+    return own if isinstance(own, str) and own.strip() else inherited
+
+
+def _short(value: Any, limit: int = 70) -> str:
+    """A compact one-line rendering of a JSON value for rule texts."""
+    text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _type_rule(schema: JSON) -> str | None:
+    """``type string, format date-time, pattern ...``: the shape of a value in one line."""
+    declared = schema.get("type")
+    parts = []
+    if declared is not None:
+        names = declared if isinstance(declared, list) else [declared]
+        parts.append("type " + " or ".join(str(n) for n in names))
+    if "format" in schema:
+        parts.append(f"format {schema['format']}")
+    if "pattern" in schema:
+        parts.append(f"pattern {schema['pattern']}")
+    return ", ".join(parts) or None
+
+
+def _value_rules(schema: JSON) -> Iterator[str]:
+    """Every rule this schema node states about its own value (not about its children)."""
+    shape = _type_rule(schema)
+    if shape:
+        yield shape
+    if "enum" in schema:
+        yield "enum " + ", ".join(_short(v, 30) for v in schema["enum"])
+    if "const" in schema:
+        yield f"const {_short(schema['const'])}"
+    for keyword in _BOUNDS:
+        if keyword in schema:
+            yield f"{keyword} {_short(schema[keyword])}"
+    if schema.get("additionalProperties") is False:
+        yield "no other properties"
+    negated = schema.get("not")
+    if isinstance(negated, dict):
+        if isinstance(negated.get("required"), list):
+            yield "must not carry " + ", ".join(negated["required"])
+        else:
+            yield f"not {_short(_strip(negated))}"
+
+
+def _strip(schema: JSON) -> JSON:
+    """A schema without its annotations, for quoting a condition in a rule text."""
+    return {k: v for k, v in schema.items() if k not in {"x-source", "description", "title", "examples"}}
+
+
+def _alternatives(branches: list[Any]) -> str:
+    """``limit | null``: the alternatives of anyOf / oneOf named by ref or type."""
+    names = []
+    for branch in branches:
+        if isinstance(branch, dict) and isinstance(branch.get("$ref"), str):
+            names.append(branch["$ref"].rsplit("/", 1)[-1])
+        elif isinstance(branch, dict) and "type" in branch:
+            names.append(str(branch["type"]))
+        else:
+            names.append(_short(_strip(branch) if isinstance(branch, dict) else branch, 30))
+    return " | ".join(names)
+
+
+def _join(field: str, child: str) -> str:
+    """``address`` + ``zipCode`` -> ``address.zipCode``; ``[]`` + ``loaStatus`` -> ``[].loaStatus``."""
+    return f"{field}.{child}" if field else child
+
+
+def _walk_schema(
+    ctx: _Context, schema: Any, prefix: str, field: str, inherited: str, seen: frozenset[str], when: str = ""
+) -> None:
+    """Emit the rules of one schema node, then its children; a ref already on the path is not re-entered."""
+    if not isinstance(schema, dict):
+        return
+    location = f"{prefix}: {field}" if field else prefix
+    source = _source(schema, inherited)
+    ref = schema.get("$ref")
+    if isinstance(ref, str):
+        if ref in seen:
+            ctx.add(location, f"{when}recursive: same as {ref.rsplit('/', 1)[-1]}", source)
+        else:
+            _walk_schema(ctx, _lookup(ctx.doc.bundled, ref), prefix, field, source, seen | {ref}, when)
+    for text in _value_rules(schema):
+        ctx.add(location, when + text, source)
+    _walk_children(ctx, schema, prefix, field, source, seen, when)
+    _walk_combinators(ctx, schema, prefix, field, source, seen, when)
+
+
+def _walk_children(
+    ctx: _Context, schema: JSON, prefix: str, field: str, source: str, seen: frozenset[str], when: str
+) -> None:
+    """Properties (with ``required``), array items and tuple items, each at its own location."""
+    properties = schema.get("properties", {})
+    for name in schema.get("required", []):
+        child = properties.get(name, {})
+        child_source = _source(child, source) if isinstance(child, dict) else source
+        ctx.add(f"{prefix}: {_join(field, name)}", when + "required", child_source)
+    for name, child in properties.items():
+        _walk_schema(ctx, child, prefix, _join(field, name), source, seen, when)
+    if "items" in schema:
+        _walk_schema(ctx, schema["items"], prefix, field + "[]", source, seen, when)
+    for index, item in enumerate(schema.get("prefixItems", [])):
+        _walk_schema(ctx, item, prefix, f"{field}[{index}]", source, seen, when)
+    additional = schema.get("additionalProperties")
+    if isinstance(additional, dict):
+        _walk_schema(ctx, additional, prefix, _join(field, "*"), source, seen, when)
+
+
+def _walk_combinators(
+    ctx: _Context, schema: JSON, prefix: str, field: str, source: str, seen: frozenset[str], when: str
+) -> None:
+    """anyOf / oneOf (a rule naming the alternatives, then each), allOf, and if/then/else as conditions."""
+    location = f"{prefix}: {field}" if field else prefix
+    for keyword in ("anyOf", "oneOf"):
+        branches = schema.get(keyword)
+        if isinstance(branches, list):
+            ctx.add(location, f"{when}{keyword}: {_alternatives(branches)}", source)
+            for branch in branches:
+                _walk_schema(ctx, branch, prefix, field, source, seen, when)
+    for part in schema.get("allOf", []):
+        _walk_schema(ctx, part, prefix, field, source, seen, when)
+    condition = schema.get("if")
+    if isinstance(condition, dict):
+        text = _short(_strip(condition), 50)
+        _walk_schema(ctx, schema.get("then"), prefix, field, source, seen, f"{when}if {text}: ")
+        _walk_schema(ctx, schema.get("else"), prefix, field, source, seen, f"{when}unless {text}: ")
+
+
+def _security_rules(ctx: _Context, operation: JSON, source: str) -> None:
+    """Which credentials the operation needs: one rule per alternative, schemes of one alternative joined.
+
+    The schemes' own ``x-source`` explains them best (e.g. "client_id and client_secret together").
+    """
+    requirements: list[JSON] = operation.get("security", ctx.doc.bundled.get("security")) or []
+    schemes: JSON = ctx.doc.bundled.get("components", {}).get("securitySchemes", {})
+    if not requirements:
+        ctx.add("security", "no credentials required", source)
+    prefix = "one of: " if len(requirements) > 1 else ""
+    for requirement in requirements:
+        if not requirement:
+            ctx.add("security", prefix + "no credentials", source)
+            continue
+        texts, sources = [], []
+        for name, scopes in requirement.items():
+            scheme = schemes.get(name, {})
+            kind = " ".join(str(scheme.get(k)) for k in ("type", "scheme", "in", "name") if scheme.get(k))
+            texts.append(f"{name} ({kind})" + (f", scopes {' '.join(scopes)}" if scopes else ""))
+            sources.append(_source(scheme, source))
+        ctx.add("security", prefix + " + ".join(texts), "; ".join(dict.fromkeys(sources)))
+
+
+def _parameter_rules(ctx: _Context, parameters: Iterable[Any], source: str) -> None:
+    """Headers, query and path parameters: presence, then the value's schema."""
+    for raw in parameters:
+        parameter = ctx.deref(raw)
+        location = f"{parameter.get('in', '?')} {parameter.get('name', '?')}"
+        param_source = _source(parameter, source)
+        ctx.add(location, "required" if parameter.get("required") else "optional", param_source)
+        _walk_schema(ctx, parameter.get("schema"), location, "", param_source, frozenset())
+
+
+def _content_rules(ctx: _Context, content: JSON, prefix: str, source: str) -> None:
+    """Media types of a body and the schema of each."""
+    for media_type, media in content.items():
+        ctx.add(prefix, f"content-type {media_type}", source)
+        _walk_schema(ctx, media.get("schema"), prefix, "", source, frozenset())
+
+
+def _response_rules(ctx: _Context, responses: JSON, source: str) -> None:
+    """Each documented status with its headers and body."""
+    for status, raw in responses.items():
+        response = ctx.deref(raw)
+        prefix = f"response {status}"
+        response_source = _source(response, source)
+        ctx.add(prefix, f"status {status} documented", response_source)
+        for name, raw_header in response.get("headers", {}).items():
+            header = ctx.deref(raw_header)
+            location = f"{prefix} header {name}"
+            header_source = _source(header, response_source)
+            ctx.add(location, "required" if header.get("required") else "documented", header_source)
+            _walk_schema(ctx, header.get("schema"), location, "", header_source, frozenset())
+        _content_rules(ctx, response.get("content", {}), prefix, response_source)
+
+
+def _operation_rules(doc: ApiDocument, method: str, path: str, operation: JSON) -> list[Rule]:
+    """All rules of one operation, de-duplicated in first-seen order."""
+    label = f"{method} {path} ({operation.get('operationId', '?')})"
+    ctx = _Context(doc, label, [])
+    source = _source(operation, "")
+    _security_rules(ctx, operation, source)
+    path_item = doc.bundled.get("paths", {}).get(path, {})
+    _parameter_rules(ctx, [*path_item.get("parameters", []), *operation.get("parameters", [])], source)
+    if "requestBody" in operation:
+        body = ctx.deref(operation["requestBody"])
+        body_source = _source(body, source)
+        ctx.add("request body", "required" if body.get("required") else "optional", body_source)
+        _content_rules(ctx, body.get("content", {}), "request body", body_source)
+    _response_rules(ctx, operation.get("responses", {}), source)
+    return list(dict.fromkeys(ctx.rules))
+
+
+def build_catalog() -> list[Rule]:
+    """Every rule of every operation of every OpenAPI document under ``schemas/``."""
+    rules: list[Rule] = []
+    for doc in api_documents():
+        for method, path, operation in doc.operations():
+            rules.extend(_operation_rules(doc, method, path, operation))
+    return rules
+
+
+def _groups(rules: Iterable[Rule]) -> dict[str, dict[str, list[Rule]]]:
+    """API -> operation -> rules, keeping document order."""
+    grouped: dict[str, dict[str, list[Rule]]] = {}
+    for rule in rules:
+        grouped.setdefault(rule.api, {}).setdefault(rule.operation, []).append(rule)
+    return grouped
+
+
+def summary(rules: list[Rule]) -> str:
+    """``4 APIs, 30 operations, 900 rules, 200 resting on assumptions``: the figures a reviewer asks first."""
+    grouped = _groups(rules)
+    operations = sum(len(ops) for ops in grouped.values())
+    assumed = sum(rule.assumed for rule in rules)
+    return (
+        f"{len(grouped)} APIs, {operations} operations, {len(rules)} rules, {assumed} resting on assumptions"
+    )
+
+
+def render_table(rules: list[Rule]) -> Table:
+    """A rich table, one section per operation (API and operation named on its first row).
+
+    Assumed rules have their source in yellow. Every text is markup-escaped: patterns such as
+    ``[0-9]{5}`` must print as written.
+    """
+    table = Table(title="apiconform rule catalog")
+    table.add_column("API / operation", overflow="fold", ratio=2)
+    table.add_column("Location", overflow="fold", ratio=2)
+    table.add_column("Rule", overflow="fold", ratio=3)
+    table.add_column("Source", overflow="fold", ratio=4)
+    for api, operations in _groups(rules).items():
+        for operation, op_rules in operations.items():
+            for index, rule in enumerate(op_rules):
+                heading = f"[bold]{escape(api)}[/bold]\n{escape(operation)}" if index == 0 else ""
+                source = escape(rule.source)
+                table.add_row(
+                    heading,
+                    escape(rule.location),
+                    escape(rule.rule),
+                    f"[yellow]{source}[/yellow]" if rule.assumed else source,
+                )
+            table.add_section()
+    return table
+
+
+def _cell(text: str) -> str:
+    """A Markdown table cell: pipes escaped (patterns contain them), no line breaks."""
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(rules: list[Rule]) -> str:
+    """One section per API, one table per operation: location | rule | source."""
+    lines = ["# apiconform rule catalog", "", summary(rules) + ".", ""]
+    for api, operations in _groups(rules).items():
+        lines += [f"## {api}", ""]
+        for operation, op_rules in operations.items():
+            lines += [f"### {operation}", "", "| location | rule | source |", "| --- | --- | --- |"]
+            lines += [f"| {_cell(r.location)} | {_cell(r.rule)} | {_cell(r.source)} |" for r in op_rules]
+            lines.append("")
+    return "\n".join(lines)
+
+
+def run_catalog(markdown: Path | None) -> int:
+    """``apiconform catalog``: summary and table, Markdown on request; 1 when a rule has no source.
+
+    Piped or captured output gets a wide console: the table is read in a file or a CI log, not at 80 columns.
+    """
+    rules = build_catalog()
+    console = Console()
+    if not console.is_terminal:
+        console.width = max(console.width, 160)
+    console.print(summary(rules), highlight=False, soft_wrap=True)
+    console.print(render_table(rules))
+    if markdown is not None:
+        markdown.parent.mkdir(parents=True, exist_ok=True)
+        markdown.write_text(render_markdown(rules), encoding="utf-8")
+        console.print(f"Markdown written to {markdown}", highlight=False, soft_wrap=True)
+    missing = [rule for rule in rules if not rule.source]
+    if missing:
+        console.print(f"{len(missing)} rules have no source (add x-source to the schema or operation):")
+        for rule in missing:
+            console.print(f"  {rule.api} {rule.operation} {rule.location}: {rule.rule}", markup=False)
+        return 1
+    return 0

@@ -1,0 +1,127 @@
+"""The apiconform pytest plugin (entry point ``pytest11``): options, the run session, report hooks.
+
+The target is started (embedded) or resolved (configured) lazily, on the first collection that needs
+it, so ``pytest tests/`` (the project's own tests) never starts a sandbox it does not use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from apiconform.config import EMBEDDED, load_config, resolve_target
+from apiconform.errors import ApiconformError
+from apiconform.reporting import allure_support, results
+from apiconform.reporting.redaction import redact_text
+from apiconform.targets.budget import RequestBudget
+from apiconform.targets.client import TargetClient, WriteBlocked
+from apiconform.targets.profiles import profile_named
+from apiconform.targets.session import TargetSession
+
+_SESSION = pytest.StashKey["TargetSession"]()
+_SERVER = pytest.StashKey[Any]()
+_EXCHANGES = pytest.StashKey[list[Any]]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("apiconform")
+    group.addoption("--target", default=None, help="target name from apiconform.toml (default: embedded)")
+    group.addoption("--config", default=None, help="path of apiconform.toml (default: ./apiconform.toml)")
+    group.addoption("--profile", default=None, choices=["quick", "nightly"], help="depth of generated tests")
+    group.addoption("--allow-writes", action="store_true", default=False,
+                    help="allow writes (POST/PUT/PATCH/DELETE) against production environments")
+    group.addoption("--sandbox-defect", action="append", default=[], metavar="NAME",
+                    help="embedded target only: start the sandbox with this defect on (repeatable)")
+    group.addoption("--results-json", default=None, help="write per-test outcomes and categories as JSON here")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "concern(name): the concern a suite test belongs to")
+    config.addinivalue_line("markers", "rule(text, source): the documented rule a suite test checks")
+
+
+def get_session(config: pytest.Config) -> TargetSession:
+    """The run's session, created on first use (collection of a suite module)."""
+    if _SESSION in config.stash:
+        return config.stash[_SESSION]
+    file_config = load_config(Path(config.getoption("--config")) if config.getoption("--config") else None)
+    name = config.getoption("--target") or file_config.defaults.target
+    profile = profile_named(config.getoption("--profile") or file_config.defaults.profile)
+    defects = config.getoption("--sandbox-defect")
+    if name == EMBEDDED:
+        from apiconform.targets.embedded import start_embedded
+
+        server, target = start_embedded(defects)
+        config.stash[_SERVER] = server
+    else:
+        if defects:
+            raise ApiconformError("--sandbox-defect only applies to the embedded target")
+        target = resolve_target(name, file_config)
+    budget = RequestBudget(target.budget.requests_per_second, target.budget.max_requests)
+    client = TargetClient(budget, allow_writes=config.getoption("--allow-writes") or target.allow_writes)
+    session = TargetSession(target, client, profile)
+    config.stash[_SESSION] = session
+    return session
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _SESSION in config.stash:
+        config.stash[_SESSION].client.close()
+    if _SERVER in config.stash:
+        config.stash[_SERVER].stop()
+
+
+@pytest.fixture(scope="session")
+def target_session(pytestconfig: pytest.Config) -> TargetSession:
+    return get_session(pytestconfig)
+
+
+@pytest.fixture(autouse=True)
+def _apiconform_test(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Label the test for Allure and record its HTTP exchanges (attached if it fails)."""
+    if _SESSION not in request.config.stash or request.node.get_closest_marker("concern") is None:
+        yield
+        return
+    session = request.config.stash[_SESSION]
+    allure_support.label_test(request.node, session)
+    with session.client.recording() as exchanges:
+        request.node.stash[_EXCHANGES] = exchanges
+        yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()
+    if call.excinfo is not None and call.excinfo.errisinstance(WriteBlocked):
+        report.outcome = "skipped"
+        report.longrepr = (str(item.path), item.location[1] or 0, f"Skipped: {call.excinfo.value}")
+    elif report.failed and call.when == "call":
+        exchanges = item.stash.get(_EXCHANGES, [])
+        if exchanges:
+            allure_support.attach_exchanges(exchanges)
+    if report.longrepr is not None and not report.skipped:
+        report.longrepr = redact_text(str(report.longrepr))
+    if report.when == "call" or (report.when == "setup" and not report.passed):
+        results.record(item, report, call)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    if hasattr(config, "workerinput") or _SESSION not in config.stash:
+        return
+    target_session = config.stash[_SESSION]
+    alluredir = config.getoption("allure_report_dir", default=None)
+    if alluredir:
+        allure_support.write_run_files(Path(alluredir), target_session)
+    results_path = config.getoption("--results-json")
+    if results_path:
+        results.write_json(Path(results_path), config, target_session)
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    if _SESSION in config.stash:
+        results.print_summary(terminalreporter, config, config.stash[_SESSION])

@@ -1,0 +1,141 @@
+"""Allure: labels per test (epic = vendor, feature = API, story = concern), failure attachments,
+and the run files (environment.properties, categories.json, executor.json).
+
+Attachments and run files pass through the redaction step; nothing here sees a secret in clear.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import allure
+import pytest
+
+from apiconform.checks.failures import Category
+from apiconform.config.runtime import run_environment
+from apiconform.reporting.redaction import redact_text, redact_url
+from apiconform.targets.exchange import Exchange
+from apiconform.targets.session import TargetSession
+
+VENDORS = {"att": "AT&T", "chorus": "Chorus", "carrierx": "CarrierX", "portal": "Developer portal"}
+SEVERITY = {
+    "contract": allure.severity_level.NORMAL,
+    "field-types": allure.severity_level.NORMAL,
+    "auth": allure.severity_level.CRITICAL,
+    "environments": allure.severity_level.CRITICAL,
+    "isolation": allure.severity_level.BLOCKER,
+    "rate-limits": allure.severity_level.NORMAL,
+    "lifecycle": allure.severity_level.CRITICAL,
+}
+MAX_ATTACHED_EXCHANGES = 3
+
+CATEGORIES = [
+    {"name": "Contract drift", "category": Category.CONTRACT, "statuses": ["failed"]},
+    {"name": "Auth defect", "category": Category.AUTH, "statuses": ["failed"]},
+    {"name": "Environment leak", "category": Category.ENVIRONMENT, "statuses": ["failed"]},
+    {"name": "Isolation breach", "category": Category.ISOLATION, "statuses": ["failed"]},
+    {"name": "Rate-limit defect", "category": Category.RATE_LIMIT, "statuses": ["failed"]},
+    {"name": "Lifecycle defect", "category": Category.LIFECYCLE, "statuses": ["failed"]},
+]
+
+
+def categories() -> list[dict[str, Any]]:
+    """categories.json rules; the regex form works in Allure 2 (full match) and 3 (search)."""
+    rules: list[dict[str, Any]] = [
+        {"name": c["name"], "matchedStatuses": c["statuses"],
+         "messageRegex": f"[\\s\\S]*\\[{c['category'].value}\\][\\s\\S]*"}
+        for c in CATEGORIES
+    ]
+    rules.append({"name": "Target unavailable", "matchedStatuses": ["broken", "failed"],
+                  "messageRegex": "[\\s\\S]*(TargetUnavailable|target unavailable)[\\s\\S]*"})
+    return rules
+
+
+def _params(node: pytest.Item) -> dict[str, Any]:
+    callspec = getattr(node, "callspec", None)
+    return dict(callspec.params) if callspec is not None else {}
+
+
+def api_of(node: pytest.Item) -> str | None:
+    params = _params(node)
+    if "api" in params:
+        return str(params["api"])
+    op = params.get("operation")
+    return getattr(op, "api", None)
+
+
+def label_test(node: pytest.Item, session: TargetSession) -> None:
+    concern_marker = node.get_closest_marker("concern")
+    concern = str(concern_marker.args[0]) if concern_marker else "other"
+    api = api_of(node)
+    if api and api in session.documents:
+        document = session.documents[api]
+        allure.dynamic.epic(VENDORS.get(document.vendor, document.vendor))
+        allure.dynamic.feature(document.title)
+    elif api:
+        allure.dynamic.epic(VENDORS.get(api.split("-")[0], api))
+        allure.dynamic.feature(api)
+    allure.dynamic.story(concern)
+    allure.dynamic.severity(SEVERITY.get(concern, allure.severity_level.NORMAL))
+    allure.dynamic.label("target", session.target.name)
+    for key, value in _params(node).items():
+        allure.dynamic.parameter(key, getattr(value, "label", None) or str(value))
+    rule = node.get_closest_marker("rule")
+    if rule:
+        allure.dynamic.description(f"Rule: {rule.args[0]}\n\nSource: {rule.args[1] if len(rule.args) > 1 else ''}")
+        if len(rule.args) > 1:
+            allure.dynamic.label("rule_source", str(rule.args[1])[:200])
+
+
+def attach_exchanges(exchanges: list[Exchange]) -> None:
+    for index, exchange in enumerate(exchanges[-MAX_ATTACHED_EXCHANGES:], start=1):
+        prefix = f"{index}. {exchange.method} {exchange.status}"
+        allure.attach(exchange.request_text(), f"{prefix} request", allure.attachment_type.TEXT)
+        allure.attach(exchange.response_text(), f"{prefix} response", allure.attachment_type.TEXT)
+        allure.attach(exchange.curl(), f"{prefix} curl", allure.attachment_type.TEXT)
+
+
+def _versions() -> dict[str, str]:
+    out = {}
+    for package in ("apiconform", "schemathesis", "hypothesis", "pytest", "allure-pytest", "httpx"):
+        try:
+            out[f"version.{package}"] = version(package)
+        except Exception:  # noqa: BLE001 - a missing distribution just leaves the line out
+            continue
+    return out
+
+
+def write_run_files(results_dir: Path, session: TargetSession) -> None:
+    results_dir.mkdir(parents=True, exist_ok=True)
+    from apiconform.contracts import schema_files
+
+    props: dict[str, str] = {
+        "target": session.target.name,
+        "profile": session.profile.name,
+        "environments": ",".join(session.target.environments),
+        "schemas": str(len(schema_files())),
+        "python": platform.python_version(),
+    }
+    for env_name, env in session.target.environments.items():
+        props[f"{env_name}.production"] = str(env.production).lower()
+        for api, url in sorted(env.base_urls.items()):
+            props[f"{env_name}.{api}"] = redact_url(url)
+    props |= _versions()
+    lines = [f"{k}={redact_text(v)}" for k, v in props.items()]
+    (results_dir / "environment.properties").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (results_dir / "categories.json").write_text(json.dumps(categories(), indent=2), encoding="utf-8")
+    run = run_environment()
+    executor: dict[str, Any] = {
+        "name": "apiconform",
+        "type": "ci" if run.ci else "local",
+        "buildName": f"apiconform {session.target.name} ({session.profile.name})",
+        "buildOrder": run.build_order,
+        "reportName": f"apiconform: {session.target.name}",
+    }
+    if run.build_url:
+        executor["buildUrl"] = run.build_url
+    (results_dir / "executor.json").write_text(json.dumps(executor, indent=2), encoding="utf-8")

@@ -1,0 +1,94 @@
+"""Per-test outcomes with their concern and failure category: the terminal summary and results JSON.
+
+The detection matrix reads the JSON; a person reads the summary. Both come from the same records.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rich.console import Console
+from rich.table import Table
+
+from apiconform.checks.failures import Category
+from apiconform.errors import TargetUnavailable
+from apiconform.reporting.redaction import redact_text
+
+_RECORDS = pytest.StashKey[list[dict[str, Any]]]()
+
+
+def _category(call: pytest.CallInfo[None]) -> str | None:
+    if call.excinfo is None:
+        return None
+    category = getattr(call.excinfo.value, "category", None)
+    if isinstance(category, Category):
+        return category.value
+    if call.excinfo.errisinstance(TargetUnavailable):
+        return Category.UNAVAILABLE.value
+    return None
+
+
+def record(item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo[None]) -> None:
+    concern = item.get_closest_marker("concern")
+    if concern is None:
+        return
+    records = item.config.stash.setdefault(_RECORDS, [])
+    outcome = report.outcome
+    if report.when == "setup" and report.failed:
+        outcome = "error"
+    message = ""
+    if report.longrepr is not None and outcome != "passed":
+        text = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        message = redact_text(text)[-2000:]
+    callspec = getattr(item, "callspec", None)
+    params = {k: getattr(v, "label", None) or str(v) for k, v in (callspec.params.items() if callspec else [])}
+    records.append({
+        "nodeid": item.nodeid,
+        "name": item.name,
+        "concern": str(concern.args[0]),
+        "params": params,
+        "outcome": outcome,
+        "category": _category(call),
+        "message": message,
+    })
+
+
+def records_of(config: pytest.Config) -> list[dict[str, Any]]:
+    return list(config.stash.get(_RECORDS, []))
+
+
+def write_json(path: Path, config: pytest.Config, session: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {
+        "target": session.target.name,
+        "profile": session.profile.name,
+        "requests_sent": session.client.budget.sent,
+        "writes_sent": session.client.writes_sent,
+        "tests": records_of(config),
+    }
+    path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+
+
+def print_summary(terminalreporter: Any, config: pytest.Config, session: Any) -> None:
+    records = records_of(config)
+    if not records:
+        return
+    by_concern: dict[str, Counter[str]] = defaultdict(Counter)
+    for rec in records:
+        by_concern[rec["concern"]][rec["outcome"]] += 1
+    table = Table(title=f"apiconform: target {session.target.name}, profile {session.profile.name}")
+    for column in ("concern", "passed", "failed", "error", "skipped"):
+        table.add_column(column, justify="left" if column == "concern" else "right")
+    for concern, counts in sorted(by_concern.items()):
+        table.add_row(concern, *(str(counts.get(k, 0)) for k in ("passed", "failed", "error", "skipped")))
+    console = Console(file=terminalreporter._tw._file, force_terminal=False, width=100)  # noqa: SLF001
+    console.print(table)
+    failed = [r for r in records if r["outcome"] in {"failed", "error"}]
+    for rec in failed[:20]:
+        first = rec["message"].strip().splitlines()[0] if rec["message"].strip() else ""
+        console.print(f"  FAILED {rec['name']} [{rec['category'] or 'uncategorised'}] {first[:150]}")
+    console.print(f"requests sent: {session.client.budget.sent}")

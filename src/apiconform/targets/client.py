@@ -1,0 +1,128 @@
+"""The HTTP client every suite uses: budget, production write guard, redirect policy, recording.
+
+Nothing else in the suites opens a connection, so these guarantees hold for every request:
+- against an environment marked production, no write (POST/PUT/PATCH/DELETE) leaves unless writes are
+  allowed, except token requests and operations the contract marks read-only (``x-read-only``);
+- the target's request budget is never exceeded (shared by all tests of the run);
+- redirects are followed only to the same origin; credentials never travel to another origin;
+- secrets found in responses (tokens, client secrets) are registered for redaction as they arrive.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from apiconform.errors import ApiconformError, TargetUnavailable
+from apiconform.reporting.redaction import is_secret_name, register_secret
+from apiconform.targets.budget import RequestBudget
+from apiconform.targets.exchange import Exchange
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+MAX_REDIRECTS = 5
+CREDENTIAL_HEADERS = ("authorization", "cookie", "client_id", "client_secret", "x-chorus-client-id",
+                      "x-chorus-client-secret")
+
+
+class WriteBlocked(ApiconformError):
+    """A write to a production environment was not sent because writes are not allowed."""
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme, parts.netloc
+
+
+def _identity(headers: Mapping[str, str]) -> str:
+    """Which caller a rate limit applies to: its credential headers, hashed (never stored in clear)."""
+    material = "|".join(f"{k}={v}" for k, v in sorted(headers.items()) if k.lower() in CREDENTIAL_HEADERS)
+    return str(hash(material))
+
+
+def _harvest_secrets(data: Any) -> None:
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if isinstance(value, str) and is_secret_name(str(key)):
+                register_secret(value)
+            else:
+                _harvest_secrets(value)
+    elif isinstance(data, list):
+        for item in data:
+            _harvest_secrets(item)
+
+
+class TargetClient:
+    def __init__(self, budget: RequestBudget, allow_writes: bool, timeout: float = 10.0) -> None:
+        self.budget = budget
+        self.allow_writes = allow_writes
+        self._http = httpx.Client(timeout=timeout, follow_redirects=False)
+        self._local = threading.local()
+        self.writes_sent = 0
+
+    def close(self) -> None:
+        self._http.close()
+
+    @property
+    def exchanges(self) -> list[Exchange]:
+        if not hasattr(self._local, "exchanges"):
+            self._local.exchanges = []
+        return self._local.exchanges  # type: ignore[no-any-return]
+
+    @contextmanager
+    def recording(self) -> Iterator[list[Exchange]]:
+        """Collect the exchanges of one test (thread-local), for its failure attachments."""
+        self._local.exchanges = []
+        yield self._local.exchanges
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        production: bool = False,
+        token_request: bool = False,
+        read_only: bool = False,
+        headers: Mapping[str, str] | None = None,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        method = method.upper()
+        if production and method in WRITE_METHODS and not (self.allow_writes or token_request or read_only):
+            raise WriteBlocked(
+                f"{method} {url} not sent: the environment is production and writes are not allowed "
+                "(pass --allow-writes, or set allow_writes = true for the target, to send it)"
+            )
+        sent_headers = dict(headers or {})
+        response = self._send(method, url, sent_headers, kwargs)
+        for _ in range(MAX_REDIRECTS):
+            location = response.headers.get("location")
+            if not response.is_redirect or not location:
+                break
+            next_url = urljoin(str(response.request.url), location)
+            if _origin(next_url) != _origin(url):
+                sent_headers = {k: v for k, v in sent_headers.items() if k.lower() not in CREDENTIAL_HEADERS}
+            response = self._send("GET" if response.status_code == 303 else method, next_url, sent_headers, kwargs)
+        return response
+
+    def _send(self, method: str, url: str, headers: dict[str, str], kwargs: dict[str, Any]) -> httpx.Response:
+        identity = _identity(headers)
+        self.budget.acquire(identity)
+        if method in WRITE_METHODS:
+            self.writes_sent += 1
+        try:
+            response = self._http.request(method, url, headers=headers, **kwargs)
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.ReadTimeout, httpx.RemoteProtocolError) as exc:
+            raise TargetUnavailable(f"{method} {urlsplit(url).netloc}: target unavailable ({type(exc).__name__})") from None
+        if response.status_code == 429:
+            self.budget.pause(identity, response.headers.get("retry-after"))
+        if "json" in response.headers.get("content-type", ""):
+            try:
+                _harvest_secrets(response.json())
+            except ValueError:
+                pass
+        self.exchanges.append(Exchange.from_response(response))
+        return response

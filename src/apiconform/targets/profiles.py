@@ -1,0 +1,27 @@
+"""Run profiles: how deep the generated tests go (quick for pull requests, nightly deep)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from apiconform.errors import UsageError
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    positive_examples: int
+    negative_examples: int
+    field_type_examples: int
+
+
+PROFILES = {
+    "quick": Profile("quick", positive_examples=6, negative_examples=6, field_type_examples=8),
+    "nightly": Profile("nightly", positive_examples=60, negative_examples=60, field_type_examples=100),
+}
+
+
+def profile_named(name: str) -> Profile:
+    if name not in PROFILES:
+        raise UsageError(f"unknown profile {name!r}; choose one of {', '.join(PROFILES)}")
+    return PROFILES[name]

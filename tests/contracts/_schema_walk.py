@@ -1,0 +1,280 @@
+"""Walking JSON Schemas and OpenAPI documents for the generic contract self-tests.
+
+The walkers know which keywords hold subschemas, so a property *named* ``examples`` or ``$ref`` inside
+``properties`` is never mistaken for the keyword, and data under ``examples`` / ``enum`` / ``const`` is never
+walked as schema. ``allowed_types`` computes, for one path inside an instance, a *superset* of the JSON
+types the schema accepts there: any type outside it must make validation fail, which is what the strictness
+property test relies on. Keywords that only narrow further (``not``, ``if``/``then``/``else``, ...) are
+ignored, which keeps the answer a superset (sound) at the price of being less tight.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+JSON = dict[str, Any]
+Resolver = Any  # referencing's Resolver is not exported publicly
+InstancePath = tuple[str | int, ...]
+
+# keywords whose value is a map name -> subschema
+_MAP_KEYWORDS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
+# keywords whose value is one subschema
+_ONE_KEYWORDS = (
+    "items",
+    "additionalProperties",
+    "not",
+    "if",
+    "then",
+    "else",
+    "contains",
+    "propertyNames",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+    "additionalItems",
+)
+# keywords whose value is a list of subschemas
+_LIST_KEYWORDS = ("prefixItems", "allOf", "anyOf", "oneOf")
+
+ALL_TYPES = frozenset({"null", "boolean", "integer", "number", "string", "array", "object"})
+
+# one representative value per JSON type: the replacements the strictness test draws from
+CANDIDATES: tuple[tuple[str, Any], ...] = (
+    ("null", None),
+    ("boolean", True),
+    ("integer", 0),
+    ("number", 0.5),
+    ("string", "x"),
+    ("array", []),
+    ("object", {}),
+)
+
+SOURCE_PATTERN = re.compile(
+    r"(\d{3}_[0-9a-f]{16}\.txt|\bseed\b|vendor-facts\.md|\bRFC\b|https?://)", re.IGNORECASE
+)
+
+
+def escape(token: str | int) -> str:
+    """One JSON Pointer reference token (RFC 6901: ``~`` -> ``~0``, ``/`` -> ``~1``)."""
+    return str(token).replace("~", "~0").replace("/", "~1")
+
+
+def iter_subschemas(schema: Any, pointer: str = "") -> Iterator[tuple[str, JSON]]:
+    """Every (JSON pointer, subschema object) of a schema, the root included, in document order."""
+    if not isinstance(schema, dict):
+        return
+    yield pointer, schema
+    for keyword in _MAP_KEYWORDS:
+        children = schema.get(keyword)
+        if isinstance(children, dict):
+            for name, child in children.items():
+                yield from iter_subschemas(child, f"{pointer}/{keyword}/{escape(name)}")
+    for keyword in _ONE_KEYWORDS:
+        if keyword in schema:
+            yield from iter_subschemas(schema[keyword], f"{pointer}/{keyword}")
+    for keyword in _LIST_KEYWORDS:
+        children = schema.get(keyword)
+        if isinstance(children, list):
+            for index, child in enumerate(children):
+                yield from iter_subschemas(child, f"{pointer}/{keyword}/{index}")
+
+
+def iter_properties(schema: Any, pointer: str = "") -> Iterator[tuple[str, Any]]:
+    """Every entry of every ``properties`` map at any depth: (pointer to the entry, its subschema)."""
+    for where, sub in iter_subschemas(schema, pointer):
+        props = sub.get("properties")
+        if isinstance(props, dict):
+            for name, child in props.items():
+                yield f"{where}/properties/{escape(name)}", child
+
+
+def iter_openapi_schemas(node: Any, pointer: str = "") -> Iterator[tuple[str, JSON]]:
+    """The inline Schema Objects of an OpenAPI document: values of ``schema`` and of ``components/schemas``.
+
+    Examples of media types are data, so they are not walked.
+    """
+    if isinstance(node, dict):
+        for key, value in node.items():
+            here = f"{pointer}/{escape(key)}"
+            if key in {"example", "examples"}:
+                continue
+            if key == "schema" and isinstance(value, dict):
+                yield here, value
+            elif pointer == "/components" and key == "schemas" and isinstance(value, dict):
+                for name, schema in value.items():
+                    if isinstance(schema, dict):
+                        yield f"{here}/{escape(name)}", schema
+            else:
+                yield from iter_openapi_schemas(value, here)
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            yield from iter_openapi_schemas(item, f"{pointer}/{index}")
+
+
+def iter_refs(node: Any, pointer: str = "") -> Iterator[tuple[str, str]]:
+    """Every ``$ref`` string anywhere in a JSON document: (pointer of the object holding it, the ref)."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            yield pointer, ref
+        for key, value in node.items():
+            yield from iter_refs(value, f"{pointer}/{escape(key)}")
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            yield from iter_refs(item, f"{pointer}/{index}")
+
+
+def resolve_pointer(document: Any, pointer: str) -> Any:
+    """The node a JSON Pointer names; ``KeyError`` when it points to nowhere."""
+    node = document
+    if pointer == "":
+        return node
+    for raw in pointer.lstrip("/").split("/"):
+        token = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            raise KeyError(pointer)
+    return node
+
+
+def instance_paths(instance: Any, prefix: InstancePath = ()) -> list[InstancePath]:
+    """Every path below the root of an instance (inner and leaf nodes), depth first."""
+    paths: list[InstancePath] = []
+    children: list[tuple[str | int, Any]] = []
+    if isinstance(instance, dict):
+        children = list(instance.items())
+    elif isinstance(instance, list):
+        children = list(enumerate(instance))
+    for key, value in children:
+        paths.append((*prefix, key))
+        paths.extend(instance_paths(value, (*prefix, key)))
+    return paths
+
+
+def replace_at(instance: Any, path: InstancePath, value: Any) -> Any:
+    """A copy of ``instance`` with the node at ``path`` replaced by ``value``."""
+    if not path:
+        return value
+    head, rest = path[0], path[1:]
+    if isinstance(instance, dict):
+        copy_dict = dict(instance)
+        copy_dict[head] = replace_at(instance[head], rest, value)
+        return copy_dict
+    copy_list = list(instance)
+    copy_list[int(head)] = replace_at(instance[int(head)], rest, value)
+    return copy_list
+
+
+def json_types(value: Any) -> set[str]:
+    """The JSON types a Python value has (an integral number is both integer and number)."""
+    if value is None:
+        return {"null"}
+    if isinstance(value, bool):
+        return {"boolean"}
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
+        return {"integer", "number"}
+    if isinstance(value, float):
+        return {"number"}
+    if isinstance(value, str):
+        return {"string"}
+    if isinstance(value, list):
+        return {"array"}
+    return {"object"}
+
+
+def _own_types(schema: JSON) -> set[str] | None:
+    """Types allowed by this node's own ``type`` / ``const`` / ``enum`` (None: no such keyword)."""
+    result: set[str] | None = None
+    if "type" in schema:
+        declared = schema["type"]
+        names = set(declared) if isinstance(declared, list) else {declared}
+        result = _normalise(names)
+    if "const" in schema:
+        result = _intersect([result, json_types(schema["const"])])
+    if isinstance(schema.get("enum"), list):
+        union: set[str] = set()
+        for value in schema["enum"]:
+            union |= json_types(value)
+        result = _intersect([result, union])
+    return result
+
+
+def _normalise(types: set[str]) -> set[str]:
+    """A schema allowing ``number`` allows integers too."""
+    return types | {"integer"} if "number" in types else set(types)
+
+
+def _intersect(constraints: list[set[str] | None]) -> set[str] | None:
+    """Intersection of the constraints that exist; None when none constrains."""
+    known = [c for c in constraints if c is not None]
+    if not known:
+        return None
+    result = set(ALL_TYPES)
+    for constraint in known:
+        result &= constraint
+    return result
+
+
+def _child_constraints(schema: JSON, path: InstancePath, resolver: Resolver) -> list[set[str] | None]:
+    """Constraints this node's own applicators put on the value one step down ``path``."""
+    key, rest = path[0], path[1:]
+    out: list[set[str] | None] = []
+    if isinstance(key, str):
+        matched = False
+        props = schema.get("properties", {})
+        if key in props:
+            out.append(allowed_types(props[key], rest, resolver))
+            matched = True
+        for pattern, sub in schema.get("patternProperties", {}).items():
+            if re.search(pattern, key):
+                out.append(allowed_types(sub, rest, resolver))
+                matched = True
+        if not matched and "additionalProperties" in schema:
+            out.append(allowed_types(schema["additionalProperties"], rest, resolver))
+    else:
+        prefix = schema.get("prefixItems", [])
+        if key < len(prefix):
+            out.append(allowed_types(prefix[key], rest, resolver))
+        elif "items" in schema:
+            out.append(allowed_types(schema["items"], rest, resolver))
+    return out
+
+
+def allowed_types(schema: Any, path: InstancePath, resolver: Resolver) -> set[str] | None:
+    """A superset of the JSON types ``schema`` accepts at ``path`` of an instance; None = unconstrained."""
+    if schema is True or schema == {}:
+        return None
+    if schema is False:
+        return set()
+    own = _own_types(schema)
+    constraints: list[set[str] | None] = []
+    if path:
+        container = "object" if isinstance(path[0], str) else "array"
+        if own is not None and container not in own:
+            return set()  # this (sub)schema rejects the container whatever the value below
+        constraints.extend(_child_constraints(schema, path, resolver))
+    else:
+        constraints.append(own)
+    if isinstance(schema.get("$ref"), str):
+        resolved = resolver.lookup(schema["$ref"])
+        constraints.append(allowed_types(resolved.contents, path, resolved.resolver))
+    for sub in schema.get("allOf", []):
+        constraints.append(allowed_types(sub, path, resolver))
+    for keyword in ("anyOf", "oneOf"):
+        if keyword in schema:
+            branches = [allowed_types(branch, path, resolver) for branch in schema[keyword]]
+            if any(branch is None for branch in branches):
+                constraints.append(None)
+            else:
+                constraints.append(set().union(*[b for b in branches if b is not None]))
+    result = _intersect(constraints)
+    return _normalise(result) if result is not None else None
+
+
+def disallowed_candidates(allowed: set[str]) -> list[tuple[str, Any]]:
+    """The replacement values whose type the schema does not allow at that path."""
+    return [(name, value) for name, value in CANDIDATES if name not in _normalise(allowed)]

@@ -1,0 +1,97 @@
+"""The rule catalog: complete (every operation), sourced (every rule), and readable as text."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from apiconform.cli import main
+from apiconform.contracts import api_documents
+from apiconform.contracts.catalog import Rule, build_catalog, render_markdown, render_table, summary
+
+
+@pytest.fixture(scope="module")
+def rules() -> list[Rule]:
+    return build_catalog()
+
+
+def test_every_operation_of_every_api_appears(rules: list[Rule]) -> None:
+    listed = {(rule.api, rule.operation) for rule in rules}
+    expected = {
+        (doc.name, f"{method} {path} ({operation['operationId']})")
+        for doc in api_documents()
+        for method, path, operation in doc.operations()
+    }
+    assert expected, "no OpenAPI document found under schemas/"
+    assert expected <= listed, f"operations missing from the catalog: {sorted(expected - listed)}"
+
+
+def test_every_operation_states_security_and_its_documented_statuses(rules: list[Rule]) -> None:
+    for doc in api_documents():
+        for method, path, operation in doc.operations():
+            label = f"{method} {path} ({operation['operationId']})"
+            own = [r for r in rules if r.api == doc.name and r.operation == label]
+            assert any(r.location == "security" for r in own), f"{label}: no security rule"
+            for status in operation.get("responses", {}):
+                assert any(r.rule == f"status {status} documented" for r in own), f"{label}: {status} missing"
+
+
+def test_no_rule_without_a_source(rules: list[Rule]) -> None:
+    unsourced = [r for r in rules if not r.source.strip()]
+    assert not unsourced, "rules without a source:\n" + "\n".join(map(str, unsourced[:20]))
+
+
+def test_assumed_follows_the_source(rules: list[Rule]) -> None:
+    assert all(r.assumed == r.source.startswith("assumption") for r in rules)
+    assert any(r.assumed for r in rules) and not all(r.assumed for r in rules)
+
+
+def test_portal_rules_are_readable(rules: list[Rule]) -> None:
+    """Spot checks of the texts a QA engineer reads, on the portal (schemas/portal, this team's own)."""
+    portal = [r for r in rules if r.api == "portal"]
+    get_app = [r for r in portal if r.operation == "GET /v1/apps/{app_id} (getApp)"]
+    assert any(r.location == "response 200" and r.rule == "must not carry client_secret" for r in get_app)
+    assert any(r.location == "path app_id" and r.rule == "required" for r in get_app)
+    assert any(
+        r.location == "response 401 header WWW-Authenticate" and r.rule == 'const Basic realm="portal"'
+        for r in get_app
+    )
+    contract = [r for r in portal if r.operation.endswith("(getContract)")]
+    status = next(r for r in contract if r.location == "response 200: status" and r.rule.startswith("enum"))
+    assert "pending_approval" in status.rule and "cancelled" in status.rule
+    plans = [r for r in portal if r.operation.endswith("(listPlans)")]
+    calls = "response 200: [].operation_limits[].calls"
+    assert any(r.location == calls and r.rule == "minimum 1" for r in plans)
+    assert any(r.rule.startswith("anyOf: limit | null") for r in plans)
+
+
+def test_markdown_has_a_section_per_api_and_a_table_per_operation(rules: list[Rule]) -> None:
+    text = render_markdown(rules)
+    sections = re.findall(r"^## (\S+)$", text, flags=re.MULTILINE)
+    assert sections == sorted({r.api for r in rules})
+    operations = {(r.api, r.operation) for r in rules}
+    assert text.count("| location | rule | source |") == len(operations)
+    # a pattern's "|" must not split a table cell
+    for line in text.splitlines():
+        if line.startswith("| ") and not line.startswith("| ---"):
+            assert len(re.findall(r"(?<!\\)\|", line)) == 4, line
+
+
+def test_table_groups_by_operation(rules: list[Rule]) -> None:
+    table = render_table(rules)
+    assert [c.header for c in table.columns] == ["API / operation", "Location", "Rule", "Source"]
+    assert table.row_count == len(rules)
+
+
+def test_cli_prints_summary_and_writes_markdown(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "nested" / "c.md"
+    assert main(["catalog", "--markdown", str(target)]) == 0
+    out = capsys.readouterr().out
+    first = out.splitlines()[0]
+    assert re.fullmatch(r"\d+ APIs, \d+ operations, \d+ rules, \d+ resting on assumptions", first), first
+    assert first == summary(build_catalog())
+    assert "apiconform rule catalog" in out
+    assert "portal" in out and "getApp" in out
+    assert target.read_text(encoding="utf-8").startswith("# apiconform rule catalog")
