@@ -1,0 +1,98 @@
+"""Valid requests for an operation: the target's known inputs, then documented examples, then generated.
+
+Checks that are about credentials or environments (not about data) need one request the API would
+accept from a valid caller; this is where they get it, in the order the documentation earns trust.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import schemathesis
+from hypothesis import HealthCheck, Phase, find, settings
+from schemathesis import GenerationMode
+
+from apiconform.config.model import Environment
+from apiconform.contracts import load_api
+from apiconform.targets.session import Operation, TargetSession
+
+Request = dict[str, Any]  # keys: path_parameters, query, headers, body, form
+
+
+@cache
+def schemathesis_schema(api: str) -> Any:
+    return schemathesis.openapi.from_dict(load_api(api).bundled)
+
+
+def schemathesis_operation(op: Operation) -> Any:
+    """The schemathesis APIOperation for one of our operations (matched by operationId)."""
+    for result in schemathesis_schema(op.api).get_all_operations():
+        candidate = result.ok()
+        if candidate.definition.raw.get("operationId") == op.operation_id:
+            return candidate
+    raise LookupError(f"{op.api}: operation {op.operation_id} not in its OpenAPI document")
+
+
+def _from_case(case: Any, op: Operation) -> Request:
+    request: Request = {
+        "path_parameters": dict(case.path_parameters or {}),
+        "query": dict(case.query or {}),
+        "headers": {k: str(v) for k, v in (case.headers or {}).items() if not _is_security_header(op, k)},
+    }
+    body = case.body
+    if body is not None and type(body).__name__ != "NotSet":
+        if case.media_type == "application/x-www-form-urlencoded":
+            request["form"] = body
+        else:
+            request["body"] = body
+    return request
+
+
+def _is_security_header(op: Operation, name: str) -> bool:
+    schemes = load_api(op.api).bundled.get("components", {}).get("securitySchemes", {})
+    names = {s.get("name", "").lower() for s in schemes.values() if s.get("type") == "apiKey"}
+    return name.lower() in names or name.lower() == "authorization"
+
+
+def generated_request(op: Operation) -> Request:
+    """One schema-valid request, the same every run (hypothesis with derandomize)."""
+    strategy = schemathesis_operation(op).as_strategy(generation_mode=GenerationMode.POSITIVE)
+    case = find(
+        strategy,
+        lambda _: True,
+        settings=settings(
+            database=None, derandomize=True, max_examples=10, phases=[Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        ),
+    )
+    return _from_case(case, op)
+
+
+def sample_requests(session: TargetSession, env: Environment, op: Operation) -> list[Request]:
+    """Known inputs first, then a generated request; each with the operation's required headers filled."""
+    samples: list[Request] = []
+    generated = generated_request(op)
+    for known in session.known_inputs(env, op.api, op.operation_id):
+        merged = {**generated, **{k: v for k, v in known.items() if v not in (None, {})}}
+        if "body" in known and "form" in merged:
+            merged.pop("form")
+        samples.append(merged)
+    samples.append(generated)
+    return samples
+
+
+def sample_request(session: TargetSession, env: Environment, op: Operation) -> Request:
+    return sample_requests(session, env, op)[0]
+
+
+def send_sample(
+    session: TargetSession, env: Environment, op: Operation, auth: dict[str, str], request: Request | None = None
+) -> Any:
+    """Send a sample request with the given credential headers (which replace any generated ones)."""
+    request = request or sample_request(session, env, op)
+    headers = {**request.get("headers", {}), **auth}
+    return session.send(
+        env, op, headers=headers, path_parameters=request.get("path_parameters"), query=request.get("query"),
+        body=request.get("body"), form=request.get("form"),
+    )
