@@ -122,6 +122,23 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         results.write_json(Path(results_path), config, target_session)
 
 
+@pytest.hookimpl(trylast=True, specname="pytest_sessionfinish")
+def _sweep_reports(session: pytest.Session, exitstatus: int) -> None:
+    """Last redaction pass over every report file, after JUnit, Allure and results JSON are written.
+
+    It must run here, in the pytest process: secrets issued during the run (tokens, the embedded
+    sandbox's throwaway credentials) are registered in this process only.
+    """
+    from apiconform.reporting.sweep import sweep
+
+    config = session.config
+    if hasattr(config, "workerinput"):
+        return
+    outputs = (config.getoption("allure_report_dir", default=None), getattr(config.option, "xmlpath", None),
+               config.getoption("--results-json"))
+    sweep(Path(path) for path in outputs if path)
+
+
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     if _SESSION in config.stash:
         results.print_summary(terminalreporter, config, config.stash[_SESSION])

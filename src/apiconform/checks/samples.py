@@ -62,7 +62,10 @@ def generated_request(op: Operation) -> Request:
         strategy,
         lambda _: True,
         settings=settings(
-            database=None, derandomize=True, max_examples=10, phases=[Phase.generate],
+            database=None,
+            derandomize=True,
+            max_examples=10,
+            phases=[Phase.generate],
             suppress_health_check=list(HealthCheck),
         ),
     )
@@ -87,12 +90,38 @@ def sample_request(session: TargetSession, env: Environment, op: Operation) -> R
 
 
 def send_sample(
-    session: TargetSession, env: Environment, op: Operation, auth: dict[str, str], request: Request | None = None
+    session: TargetSession,
+    env: Environment,
+    op: Operation,
+    auth: dict[str, str],
+    request: Request | None = None,
 ) -> Any:
     """Send a sample request with the given credential headers (which replace any generated ones)."""
     request = request or sample_request(session, env, op)
     headers = {**request.get("headers", {}), **auth}
     return session.send(
-        env, op, headers=headers, path_parameters=request.get("path_parameters"), query=request.get("query"),
-        body=request.get("body"), form=request.get("form"),
+        env,
+        op,
+        headers=headers,
+        path_parameters=request.get("path_parameters"),
+        query=request.get("query"),
+        body=request.get("body"),
+        form=request.get("form"),
     )
+
+
+def known_cases(session: TargetSession, env: Environment, op: Operation) -> list[Any]:
+    """The target's known inputs as schemathesis cases, completed with generated required parts (headers)."""
+    st_op = schemathesis_operation(op)
+    cases = []
+    for request in sample_requests(session, env, op)[:-1]:
+        body = request.get("body", request.get("form"))
+        kwargs: dict[str, Any] = {
+            "path_parameters": request.get("path_parameters") or None,
+            "query": request.get("query") or None,
+            "headers": request.get("headers") or None,
+        }
+        if body is not None:
+            kwargs["body"] = body
+        cases.append(st_op.Case(**kwargs))
+    return cases

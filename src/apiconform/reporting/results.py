@@ -41,7 +41,9 @@ def record(item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo[N
     if report.when == "setup" and report.failed:
         outcome = "error"
     message = ""
-    if report.longrepr is not None and outcome != "passed":
+    if outcome != "passed" and call.excinfo is not None and report.when == call.when:
+        message = redact_text(str(call.excinfo.value))[:4000]
+    elif report.longrepr is not None and outcome != "passed":
         text = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         message = redact_text(text)[-2000:]
     callspec = getattr(item, "callspec", None)

@@ -1,0 +1,49 @@
+# apiconform: `make run` runs the suites against the embedded sandbox and writes reports/;
+# `make test` runs the project's own tests. Both set themselves up on a fresh clone.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+NODE_STAMP := node_modules/.installed-stamp
+ARGS   ?=
+
+.PHONY: setup node-setup test run lint selfcheck bench serve clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# Node packages (Allure 3 for the HTML report, Prism for the independent-target tests); optional.
+$(NODE_STAMP): package.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --no-audit --no-fund --loglevel=error && touch $(NODE_STAMP); \
+	else echo "npm not found: HTML report and Prism tests will be skipped (install Node 20)"; fi
+
+node-setup: $(NODE_STAMP)
+
+test: setup node-setup
+	$(PY) -m pytest
+
+run: setup node-setup
+	$(VENV)/bin/apiconform run $(ARGS)
+
+selfcheck: setup
+	$(VENV)/bin/apiconform selfcheck
+
+lint: setup
+	$(VENV)/bin/ruff check src tests suites
+	$(VENV)/bin/ruff format --check src tests suites
+	$(VENV)/bin/mypy
+
+bench: setup
+	$(PY) scripts/benchmark.py
+
+serve: setup
+	$(VENV)/bin/apiconform sandbox serve
+
+clean:
+	rm -rf reports/allure-results reports/html reports/junit.xml reports/results.json .pytest_cache

@@ -1,0 +1,109 @@
+"""Contract conformance through schemathesis: generated requests, documented responses.
+
+Schemathesis generates the data (positive and negative) and judges each response with its own checks;
+we send every request through the target's client (budget, write guard, recording) and turn a
+schemathesis failure into a ContractViolation so reports classify it as contract drift.
+``ignored_auth`` is left out on purpose: it re-sends probes outside our budget and misses OAuth2 and
+wrong-secret cases, which the auth suite covers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from hypothesis import HealthCheck, Phase, example, given, settings
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    positive_data_acceptance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from apiconform.checks.failures import Category, ContractViolation
+from apiconform.checks.samples import known_cases, schemathesis_operation
+from apiconform.config.model import Environment
+from apiconform.targets.session import Operation, TargetSession
+
+COMMON_CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
+CHECKS = {
+    GenerationMode.POSITIVE: [*COMMON_CHECKS, positive_data_acceptance],
+    GenerationMode.NEGATIVE: [*COMMON_CHECKS, negative_data_rejection],
+}
+
+
+def _settings(session: TargetSession, mode: GenerationMode) -> settings:
+    profile = session.profile
+    count = profile.positive_examples if mode is GenerationMode.POSITIVE else profile.negative_examples
+    return settings(
+        max_examples=count,
+        deadline=None,
+        database=None,
+        derandomize=profile.name == "quick",
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+        report_multiple_bugs=False,
+    )
+
+
+def conforms(session: TargetSession, env: Environment, op: Operation, mode: GenerationMode) -> int:
+    """Run generated cases of one operation; return how many were sent. Raises ContractViolation."""
+    st_op = schemathesis_operation(op)
+    auth = session.auth_headers(env, op.api)
+    sent = 0
+
+    def check(case: Any) -> None:
+        nonlocal sent
+        kwargs = case.as_transport_kwargs(base_url=session.base_url(env, op.api), headers=auth)
+        if op.path != st_op.path:  # a vendor path override: same operation, another URL
+            kwargs["url"] = kwargs["url"].replace(st_op.path, op.path, 1)
+        response = session.send_transport(env, op, kwargs)
+        sent += 1
+        try:
+            case.validate_response(response, checks=CHECKS[mode], headers=auth)
+        except (AssertionError, BaseExceptionGroup) as exc:
+            raise ContractViolation(
+                Category.CONTRACT,
+                "schemathesis:" + _failure_names(exc),
+                _failure_text(exc),
+                received=f"HTTP {response.status_code}",
+                operation=f"{op.api} {op.label} ({env})",
+                source=str(op.raw.get("x-source", "OpenAPI document"))[:300],
+            ) from None
+
+    test: Callable[..., None] = given(case=st_op.as_strategy(generation_mode=mode))(check)
+    if mode is GenerationMode.POSITIVE:
+        for known in known_cases(session, env, op):
+            test = example(case=known)(test)
+    _settings(session, mode)(test)()
+    return sent
+
+
+def _failures(exc: BaseException) -> list[BaseException]:
+    if isinstance(exc, BaseExceptionGroup):
+        return [e for sub in exc.exceptions for e in _failures(sub)]
+    return [exc]
+
+
+def _failure_names(exc: BaseException) -> str:
+    names = sorted({getattr(f, "title", type(f).__name__) for f in _failures(exc)})
+    return ", ".join(str(n) for n in names)
+
+
+def _failure_text(exc: BaseException) -> str:
+    parts = []
+    for failure in _failures(exc):
+        title = getattr(failure, "title", type(failure).__name__)
+        message = getattr(failure, "message", str(failure))
+        parts.append(f"{title}: {message}")
+    return "\n".join(parts)

@@ -1,0 +1,109 @@
+"""Field types: every field of every successful response keeps its documented type, format and enum.
+
+Hypothesis drives many valid requests (known inputs first, so real records are seen, not only "not
+found"); each JSON body is validated field by field against the documented response schema, inside
+arrays and nested objects, and every deviation is reported with its JSON path.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import HealthCheck, Phase, example, given, settings
+from jsonschema import Draft202012Validator
+from schemathesis import GenerationMode
+
+from apiconform.checks.failures import Category, ContractViolation
+from apiconform.checks.samples import known_cases, schemathesis_operation
+from apiconform.config.model import Environment
+from apiconform.targets.session import Operation, TargetSession
+
+MAX_REPORTED = 8
+
+
+def success_schema(session: TargetSession, op: Operation, status: int) -> dict[str, Any] | None:
+    """The documented JSON schema of a 2xx response (with the document's components to resolve refs)."""
+    responses = op.raw.get("responses", {})
+    response = responses.get(str(status)) or responses.get(f"{str(status)[0]}XX")
+    if not response:
+        return None
+    media = response.get("content", {}).get("application/json")
+    if not media or "schema" not in media:
+        return None
+    components = session.documents[op.api].bundled.get("components", {})
+    return {**media["schema"], "components": components}
+
+
+def has_json_success(op: Operation) -> bool:
+    return any(
+        code.startswith("2") and "application/json" in (resp.get("content") or {})
+        for code, resp in op.raw.get("responses", {}).items()
+    )
+
+
+def _describe(error: Any) -> str:
+    path = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
+    value = error.instance
+    received = "null" if value is None else type(value).__name__
+    return f"{path}: {error.validator} {error.validator_value!r} violated by {received} {value!r}"[:300]
+
+
+def field_violations(schema: dict[str, Any], body: Any) -> list[str]:
+    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    errors = sorted(validator.iter_errors(body), key=lambda e: list(map(str, e.absolute_path)))
+    return [_describe(e) for e in errors]
+
+
+def fields_keep_types(session: TargetSession, env: Environment, op: Operation) -> int:
+    """Return how many successful JSON responses were inspected; raise on the first drifting one."""
+    if op.operation_id == "createToken":  # its only valid input is a credential: ask for real tokens
+        return sum(
+            _inspect(session, env, op, session.request_token(env, "partner", scopes))
+            for scopes in (None, ["endpoints.read"])
+        )
+    st_op = schemathesis_operation(op)
+    auth = session.auth_headers(env, op.api)
+    inspected = 0
+
+    def check(case: Any) -> None:
+        nonlocal inspected
+        kwargs = case.as_transport_kwargs(base_url=session.base_url(env, op.api), headers=auth)
+        inspected += _inspect(session, env, op, session.send_transport(env, op, kwargs))
+
+    test: Any = given(case=st_op.as_strategy(generation_mode=GenerationMode.POSITIVE))(check)
+    for known in known_cases(session, env, op):
+        test = example(case=known)(test)
+    settings(
+        max_examples=session.profile.field_type_examples,
+        deadline=None,
+        database=None,
+        derandomize=session.profile.name == "quick",
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+        report_multiple_bugs=False,
+    )(test)()
+    return inspected
+
+
+def _inspect(session: TargetSession, env: Environment, op: Operation, response: Any) -> int:
+    """Validate one response's fields; 1 if it was a documented JSON success, 0 if nothing to inspect."""
+    schema = success_schema(session, op, response.status_code) if response.is_success else None
+    if schema is None:
+        return 0
+    try:
+        body = response.json()
+    except ValueError:
+        body = response.text
+    problems = field_violations(schema, body)
+    if problems:
+        shown = "\n".join(problems[:MAX_REPORTED])
+        raise ContractViolation(
+            Category.CONTRACT,
+            "field_type_conformance",
+            f"{len(problems)} field(s) of the {response.status_code} response drift from the documented types:\n"
+            f"{shown}",
+            operation=f"{op.api} {op.label} ({env})",
+            documented="the response schema in the OpenAPI document",
+            source=str(op.raw.get("x-source", ""))[:300],
+        )
+    return 1

@@ -1,0 +1,108 @@
+"""The detection matrix: the suites run against the sandbox once clean and once per defect.
+
+Each run is a separate pytest process (a fresh sandbox, nothing shared), two at a time on this
+machine's two cores. A defect counts as detected only when a test of the concern meant for it fails
+with the expected category; the clean run must fail nothing (zero false alarms).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from apiconform.sandbox.defects import DEFECTS
+from apiconform.selfcheck.expectations import EXPECTED, Expected
+
+CLEAN = "(none)"
+
+
+@dataclass
+class Run:
+    defect: str
+    exit_code: int
+    seconds: float
+    tests: list[dict[str, Any]] = field(default_factory=list)
+    requests: int = 0
+
+    @property
+    def failures(self) -> list[dict[str, Any]]:
+        return [t for t in self.tests if t["outcome"] in {"failed", "error"}]
+
+    def failing_by_concern(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for test in self.failures:
+            label = f"{test['name']} [{test['category'] or 'uncategorised'}]"
+            out.setdefault(test["concern"], []).append(label)
+        return out
+
+    def detected_by(self, expected: Expected) -> list[str]:
+        return [
+            t["nodeid"] for t in self.failures
+            if t["concern"] == expected.concern and t["category"] == expected.category
+        ]
+
+
+@dataclass
+class Matrix:
+    clean: Run
+    runs: dict[str, Run]
+    wall_seconds: float
+
+    @property
+    def undetected(self) -> list[str]:
+        return [d for d, run in self.runs.items() if d not in EXPECTED or not run.detected_by(EXPECTED[d])]
+
+    @property
+    def detection_rate(self) -> float:
+        return (len(self.runs) - len(self.undetected)) / len(self.runs) if self.runs else 0.0
+
+    @property
+    def false_alarms(self) -> int:
+        return len(self.clean.failures)
+
+
+def project_root() -> Path:
+    return Path(__file__).resolve().parents[3]
+
+
+def run_suites(defect: str | None, extra: Iterable[str] = ()) -> Run:
+    """One pytest process over suites/ against a fresh embedded sandbox (with the defect on)."""
+    root = project_root()
+    with tempfile.TemporaryDirectory(prefix="apiconform-selfcheck-") as tmp:
+        results = Path(tmp) / "results.json"
+        command = [sys.executable, "-m", "pytest", "suites", "-q", "-p", "no:cacheprovider",
+                   "--profile", "quick", "--results-json", str(results), *extra]
+        if defect:
+            command += ["--sandbox-defect", defect]
+        start = time.monotonic()
+        completed = subprocess.run(command, cwd=root, capture_output=True, text=True, check=False)
+        seconds = time.monotonic() - start
+        if not results.is_file():
+            tail = (completed.stdout + completed.stderr).strip().splitlines()[-5:]
+            raise RuntimeError(f"suite run for defect {defect or CLEAN} wrote no results: {' | '.join(tail)}")
+        data = json.loads(results.read_text(encoding="utf-8"))
+    return Run(defect or CLEAN, completed.returncode, seconds, data["tests"], data.get("requests_sent", 0))
+
+
+def build_matrix(
+    defects: Iterable[str] | None = None, workers: int = 2, progress: Callable[[Run], None] | None = None
+) -> Matrix:
+    chosen = list(defects) if defects is not None else sorted(DEFECTS)
+    start = time.monotonic()
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = {name: pool.submit(run_suites, None if name == CLEAN else name) for name in [CLEAN, *chosen]}
+        runs: dict[str, Run] = {}
+        for name, future in futures.items():
+            runs[name] = future.result()
+            if progress:
+                progress(runs[name])
+    clean = runs.pop(CLEAN)
+    return Matrix(clean, runs, time.monotonic() - start)

@@ -1,0 +1,119 @@
+"""Render the detection matrix: a terminal table, a Markdown page readable on its own, and JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from apiconform.reporting.redaction import redact_text
+from apiconform.sandbox.defects import DEFECTS
+from apiconform.selfcheck.expectations import EXPECTED
+from apiconform.selfcheck.matrix import Matrix, Run, build_matrix
+
+CONCERNS = ("contract", "field-types", "auth", "environments", "isolation", "rate-limits", "lifecycle")
+
+
+def _cell(run: Run, concern: str) -> str:
+    names = run.failing_by_concern().get(concern, [])
+    return f"{len(names)} failed" if names else ""
+
+
+def _verdict(defect: str, run: Run) -> str:
+    expected = EXPECTED.get(defect)
+    if expected is None:
+        return "NO EXPECTATION"
+    return "detected" if run.detected_by(expected) else "MISSED"
+
+
+def as_table(matrix: Matrix) -> Table:
+    table = Table(title="apiconform detection matrix (failing tests per concern)")
+    table.add_column("defect")
+    table.add_column("expected")
+    for concern in CONCERNS:
+        table.add_column(concern, justify="right")
+    table.add_column("verdict")
+    for defect, run in sorted(matrix.runs.items()):
+        expected = EXPECTED.get(defect)
+        table.add_row(defect, f"{expected.concern} / {expected.category}" if expected else "-",
+                      *(_cell(run, c) for c in CONCERNS), _verdict(defect, run))
+    table.add_row("(no defect)", "no failure", *(_cell(matrix.clean, c) for c in CONCERNS),
+                  "clean" if not matrix.false_alarms else f"{matrix.false_alarms} FALSE ALARMS")
+    return table
+
+
+def summary_line(matrix: Matrix) -> str:
+    detected = len(matrix.runs) - len(matrix.undetected)
+    return (
+        f"detection rate {detected}/{len(matrix.runs)} ({matrix.detection_rate:.0%}), "
+        f"false alarms {matrix.false_alarms}, wall time {matrix.wall_seconds:.0f} s"
+    )
+
+
+def as_markdown(matrix: Matrix) -> str:
+    lines = [
+        "# apiconform detection matrix",
+        "",
+        "Every defect the embedded sandbox can plant, the concern whose tests must catch it, and the tests that",
+        "failed with that defect on. A defect is *detected* when a test of the expected concern fails with the",
+        "expected category. The last row is the sandbox with no defect: it must have no failure.",
+        "",
+        f"**{summary_line(matrix)}**",
+        "",
+        "| defect | what it breaks | expected concern / category | verdict | failing tests (concern: test [category]) |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for defect, run in sorted(matrix.runs.items()):
+        expected = EXPECTED.get(defect)
+        failing = "; ".join(
+            f"{concern}: {', '.join(sorted(set(names))[:4])}" for concern, names in sorted(run.failing_by_concern().items())
+        )
+        lines.append(
+            f"| `{defect}` | {DEFECTS.get(defect, '')} | "
+            f"{f'{expected.concern} / {expected.category}' if expected else '-'} | {_verdict(defect, run)} | "
+            f"{failing or 'none'} |"
+        )
+    clean = "; ".join(f"{c}: {', '.join(n)}" for c, n in matrix.clean.failing_by_concern().items())
+    lines.append(f"| (no defect) | - | no failure | {'clean' if not matrix.false_alarms else 'FALSE ALARMS'} | "
+                 f"{clean or 'none'} |")
+    return redact_text("\n".join(lines)) + "\n"
+
+
+def as_json(matrix: Matrix) -> dict[str, Any]:
+    return {
+        "detection_rate": matrix.detection_rate,
+        "false_alarms": matrix.false_alarms,
+        "wall_seconds": round(matrix.wall_seconds, 1),
+        "undetected": matrix.undetected,
+        "clean": {"failures": matrix.clean.failures, "tests": len(matrix.clean.tests),
+                  "requests": matrix.clean.requests, "seconds": round(matrix.clean.seconds, 1)},
+        "defects": {
+            defect: {
+                "expected": EXPECTED[defect]._asdict() if defect in EXPECTED else None,
+                "detected_by": run.detected_by(EXPECTED[defect]) if defect in EXPECTED else [],
+                "failing": run.failing_by_concern(),
+                "seconds": round(run.seconds, 1),
+            }
+            for defect, run in sorted(matrix.runs.items())
+        },
+    }
+
+
+def run_selfcheck(reports: Path, defects: list[str] | None = None, console: Console | None = None) -> int:
+    """Build, print and write the matrix; exit 0 only with every defect detected and no false alarm."""
+    console = console or Console()
+    with console.status("running the suites against the sandbox, once clean and once per defect") as status:
+        def progress(run: Run) -> None:
+            status.update(f"finished {run.defect} ({run.seconds:.0f} s)")
+
+        matrix = build_matrix(defects, progress=progress)
+    console.print(as_table(matrix))
+    console.print(summary_line(matrix))
+    reports.mkdir(parents=True, exist_ok=True)
+    (reports / "selfcheck.md").write_text(as_markdown(matrix), encoding="utf-8")
+    (reports / "selfcheck.json").write_text(redact_text(json.dumps(as_json(matrix), indent=2)), encoding="utf-8")
+    console.print(f"written: {reports / 'selfcheck.md'}, {reports / 'selfcheck.json'}")
+    return 0 if not matrix.undetected and not matrix.false_alarms else 1

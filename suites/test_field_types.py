@@ -1,0 +1,31 @@
+"""Field types: across many generated valid requests, every response field keeps its documented type."""
+
+from __future__ import annotations
+
+import pytest
+
+from apiconform.checks.field_types import fields_keep_types, has_json_success
+from apiconform.parametrize import operation_params
+from apiconform.plugin import get_session
+from apiconform.targets.session import Operation, TargetSession
+
+pytestmark = pytest.mark.concern("field-types")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "operation" in metafunc.fixturenames:
+        session = get_session(metafunc.config)
+        metafunc.parametrize(("operation", "env"), operation_params(session, has_json_success))
+
+
+@pytest.mark.rule(
+    "every field of every successful response keeps its documented JSON type, format, enum and nullability",
+    "the response JSON Schemas in schemas/<vendor>/, each property's x-source",
+)
+def test_response_fields_keep_types(operation: Operation, env: str, target_session: TargetSession) -> None:
+    inspected = fields_keep_types(target_session, env, operation)  # type: ignore[arg-type]
+    if inspected == 0:
+        pytest.skip(
+            f"no successful JSON response from {operation.label} in {env} to inspect: add known inputs for "
+            f"{operation.api}.{operation.operation_id} to the target in apiconform.toml"
+        )
