@@ -84,7 +84,8 @@ def allure_config(results: Path, output: Path, history: Path) -> str:
                                     "groupBy": ["epic", "feature", "story"]}},
         },
     }
-    return f"// written by apiconform for results in {results}\nexport default {json.dumps(config, indent=2)};\n"
+    header = f"// written by apiconform for the results in {results}"
+    return f"{header}\nexport default {json.dumps(config, indent=2)};\n"
 
 
 def strip_analytics(html: str) -> tuple[str, int]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from apiconform.contracts import load_schema
@@ -52,7 +53,9 @@ def _production_records() -> tuple[dict[str, Any], ...]:
     return tuple(records)
 
 
+@cache
 def fixtures(env: Environment) -> tuple[Match, ...]:
+    """Built once per process; callers copy records before changing them."""
     if env == "sandbox":
         return (Match("texas", "70800", _seed_records()),)
     return (Match("lone star", "75201", _production_records()),)

@@ -1,0 +1,271 @@
+"""Rate-limit rules (seed 003 plans; vendor-facts.md: Chorus X-RateLimit-*, the 429 body; RFC 6585).
+
+The suite spends the limited role's quota on one operation and hands the answers here as
+``LimitCall`` records; each function checks one documented rule and raises a ``ContractViolation``
+(category rate-limit-defect) that pairs what was received with what is documented.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from jsonschema import Draft202012Validator
+
+from apiconform.checks.failures import Category, ContractViolation
+from apiconform.config.model import Environment
+from apiconform.targets.session import Operation, TargetSession
+
+JSON = dict[str, Any]
+
+SEED_PLANS = '003_8fdf1104dfad6f49.txt: "Rate limits specify how many calls an app is allowed to make during a specified time interval"'
+SEED_USAGE = '003_8fdf1104dfad6f49.txt: "you can see the usage compared to the rate limit of the plan"'
+SOURCE_HEADERS = "vendor-facts.md (Chorus): responses carry X-RateLimit-Limit/Remaining/Reset"
+SOURCE_429_BODY = ('vendor-facts.md (seed 003): 429 {"httpCode":"429","httpMessage":"Too Many Requests",'
+                   '"moreInformation":"Rate Limit exceeded"}')
+SOURCE_RETRY_AFTER = "RFC 6585 section 4 / RFC 9110 10.2.3: 429 with Retry-After in delay-seconds; ARCHITECTURE.md: 429 gw + Retry-After"
+MAX_CHECKED_LIMIT = 50
+_DELAY_SECONDS = re.compile(r"^[0-9]+$")
+
+
+class HeaderNotInteger(ValueError):
+    """A rate-limit header is present but not the documented integer."""
+
+
+def _int_header(headers: httpx.Headers, name: str) -> int | None:
+    value = headers.get(name)
+    if value is None:
+        return None
+    if not _DELAY_SECONDS.match(value.strip()):
+        raise HeaderNotInteger(f"{name}: {value!r}")
+    return int(value)
+
+
+@dataclass(frozen=True)
+class LimitCall:
+    """One call with the limited role: status and the rate-limit headers it carried."""
+
+    index: int
+    status: int
+    limit: int | None
+    remaining: int | None
+    reset_ms: int | None
+    retry_after: str | None
+    content_type: str
+    body: Any
+
+    @property
+    def refused(self) -> bool:
+        return self.status == 429
+
+    @classmethod
+    def from_response(cls, index: int, response: httpx.Response, operation: str) -> LimitCall:
+        """Read one answer; a non-integer X-RateLimit-* value is itself a violation (documented integers)."""
+        headers = response.headers
+        try:
+            limit = _int_header(headers, "X-RateLimit-Limit")
+            remaining = _int_header(headers, "X-RateLimit-Remaining")
+            reset_ms = _int_header(headers, "X-RateLimit-Reset")
+        except HeaderNotInteger as exc:
+            raise ContractViolation(
+                Category.RATE_LIMIT, "rate-limit-headers-integer", f"call {index}: rate-limit header is not an integer",
+                received=str(exc), documented="X-RateLimit-Limit/Remaining/Reset: integers (common/rate-limit-headers.json)",
+                source=SOURCE_HEADERS, operation=operation,
+            ) from None
+        content_type = headers.get("content-type", "")
+        try:
+            body = response.json() if "json" in content_type else None
+        except ValueError:
+            body = None
+        return cls(index, response.status_code, limit, remaining, reset_ms, headers.get("Retry-After"),
+                   content_type, body)
+
+
+def describe(calls: list[LimitCall]) -> str:
+    """``#1 200 remaining=4, #2 ...``: the sequence as received, for messages."""
+    return ", ".join(f"#{c.index} {c.status} remaining={c.remaining}" for c in calls)
+
+
+# -- which operation to spend the quota on ---------------------------------------------------------------------
+def probe_operation(session: TargetSession, env: Environment, api: str) -> Operation:
+    """A cheap operation a valid caller can call: read-only with a known input first (seed 003 plans count calls)."""
+    operations = session.operations(api)
+
+    def rank(op: Operation) -> tuple[bool, bool]:
+        known = bool(session.known_inputs(env, api, op.operation_id))
+        return (not op.read_only, not known)
+
+    return sorted(operations, key=rank)[0]
+
+
+def limit_headers_required(session: TargetSession, op: Operation) -> bool:
+    """Whether the operation's success response declares X-RateLimit-Limit as required (Chorus does)."""
+    bundled = session.documents[op.api].bundled
+    for status, response in op.raw.get("responses", {}).items():
+        if not str(status).startswith("2"):
+            continue
+        headers = _resolve(bundled, response).get("headers", {})
+        for name, header in headers.items():
+            if name.lower() == "x-ratelimit-limit" and _resolve(bundled, header).get("required"):
+                return True
+    return False
+
+
+def _resolve(bundled: JSON, node: JSON) -> JSON:
+    """Follow a local ``$ref`` (``#/components/...``) of the bundled document."""
+    while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/"):
+        target: Any = bundled
+        for part in node["$ref"][2:].split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        node = target
+    return node
+
+
+def too_many_requests_validator(bundled: JSON, op: Operation) -> Draft202012Validator | None:
+    """A validator for the operation's documented 429 JSON body, or None when none is documented."""
+    response = op.raw.get("responses", {}).get("429")
+    if response is None:
+        return None
+    content = _resolve(bundled, response).get("content", {})
+    media = next((v for k, v in content.items() if "json" in k), None)
+    if media is None or "schema" not in media:
+        return None
+    schema = media["schema"]
+    root: JSON = {"$ref": schema["$ref"]} if "$ref" in schema else {"allOf": [schema]}
+    root["components"] = bundled.get("components", {})
+    return Draft202012Validator(root)
+
+
+# -- rules -----------------------------------------------------------------------------------------------------
+def limit_announced(first: LimitCall, required: bool, operation: str) -> int | None:
+    """The plan's limit from the first answer's X-RateLimit-Limit (vendor-facts.md: Chorus sends it).
+
+    None when the header is absent and the contract does not require it (the suite then skips);
+    a violation when the contract requires it.
+    """
+    if first.limit is None and required:
+        raise ContractViolation(
+            Category.RATE_LIMIT, "limit-announced", "a successful call carries no X-RateLimit-Limit header",
+            received=f"HTTP {first.status} without X-RateLimit-Limit", documented="X-RateLimit-Limit (required)",
+            source=SOURCE_HEADERS, operation=operation,
+        )
+    return first.limit
+
+
+def window_rolled_over(calls: list[LimitCall]) -> bool:
+    """True when X-RateLimit-Reset (ms until the fixed window ends) went up: a new window began mid-run."""
+    resets = [c.reset_ms for c in calls if c.reset_ms is not None]
+    return any(later > earlier for earlier, later in zip(resets, resets[1:], strict=False))
+
+
+def remaining_counts_down(calls: list[LimitCall], limit: int, operation: str) -> None:
+    """X-RateLimit-Remaining = Limit - calls made in the window, one less per served call (seed 003, Chorus)."""
+    served = [c for c in calls if not c.refused]
+    for call in served:
+        if call.limit != limit or call.remaining is None:
+            raise ContractViolation(
+                Category.RATE_LIMIT, "remaining-counts-down", f"call {call.index}: rate-limit headers missing or changed",
+                received=f"X-RateLimit-Limit={call.limit}, X-RateLimit-Remaining={call.remaining}",
+                documented=f"X-RateLimit-Limit={limit} and X-RateLimit-Remaining on every served call",
+                source=SOURCE_HEADERS, operation=operation,
+            )
+    first = served[0]
+    if first.remaining is not None and first.remaining > limit - 1:
+        raise ContractViolation(
+            Category.RATE_LIMIT, "remaining-counts-down", "the first call was not counted against the limit",
+            received=f"X-RateLimit-Remaining={first.remaining} after 1 call ({describe(calls)})",
+            documented=f"at most Limit - calls made = {limit - 1}", source=SOURCE_HEADERS, operation=operation,
+        )
+    for before, after in zip(served, served[1:], strict=False):
+        if before.remaining == 0:
+            break  # serving past the limit is limit_enforced_with_429's rule
+        if before.remaining is not None and after.remaining != before.remaining - 1:
+            raise ContractViolation(
+                Category.RATE_LIMIT, "remaining-counts-down",
+                f"X-RateLimit-Remaining did not decrease by one at call {after.index}",
+                received=describe(calls), documented=f"call {after.index}: remaining={before.remaining - 1}",
+                source=SOURCE_HEADERS, operation=operation,
+            )
+
+
+def limit_enforced_with_429(calls: list[LimitCall], limit: int, operation: str) -> None:
+    """A call past the plan's limit in the window is refused with 429, and no earlier one is (seed 003)."""
+    refused = next((c for c in calls if c.refused), None)
+    served = [c for c in calls if not c.refused]
+    if refused is None:
+        if len(served) > limit:
+            raise ContractViolation(
+                Category.RATE_LIMIT, "limit-enforced-with-429",
+                f"{len(served)} calls in one window were all served; the limit is {limit}",
+                received=describe(calls), documented=f"call {limit + 1}: HTTP 429 Too Many Requests",
+                source=SEED_PLANS, operation=operation,
+            )
+        return
+    last = served[-1] if served else None
+    if last is not None and last.remaining not in (None, 0):
+        raise ContractViolation(
+            Category.RATE_LIMIT, "limit-enforced-with-429",
+            f"call {refused.index} refused with 429 although the previous answer left {last.remaining} calls",
+            received=describe(calls), documented="429 only once X-RateLimit-Remaining has reached 0",
+            source=SEED_PLANS, operation=operation,
+        )
+
+
+def retry_after_present(refused: LimitCall, operation: str) -> None:
+    """The 429 carries Retry-After in integer delay-seconds (RFC 6585 section 4, RFC 9110 10.2.3)."""
+    value = (refused.retry_after or "").strip()
+    if not _DELAY_SECONDS.match(value):
+        raise ContractViolation(
+            Category.RATE_LIMIT, "retry-after-present", "the 429 answer has no usable Retry-After",
+            received=f"Retry-After: {refused.retry_after!r}", documented="Retry-After: <integer seconds>",
+            source=SOURCE_RETRY_AFTER, operation=operation,
+        )
+
+
+def too_many_requests_documented(refused: LimitCall, validator: Draft202012Validator | None, operation: str) -> None:
+    """The 429 body is the documented gateway error (vendor-facts.md, seed 003), validated by the contract."""
+    if validator is None:
+        return
+    if refused.body is None:
+        raise ContractViolation(
+            Category.RATE_LIMIT, "too-many-requests-body", "the 429 answer has no JSON body",
+            received=f"Content-Type: {refused.content_type!r}", documented="application/json gateway error",
+            source=SOURCE_429_BODY, operation=operation,
+        )
+    errors = sorted(validator.iter_errors(refused.body), key=lambda e: list(e.absolute_path))
+    if errors:
+        where = "/".join(str(p) for p in errors[0].absolute_path) or "(body)"
+        raise ContractViolation(
+            Category.RATE_LIMIT, "too-many-requests-body", f"the 429 body breaks its schema at {where}: {errors[0].message}",
+            received=refused.body, documented="the operation's 429 response schema", source=SOURCE_429_BODY,
+            operation=operation,
+        )
+
+
+def usage_matches_calls(usage: list[Any], api: str, operation_id: str, made: int, limit: int,
+                        operation: str) -> None:
+    """The portal's usage shows the calls made in the window against the plan's limit (seed 003).
+
+    ``usage`` holds ``UsageItem``-like objects (api, operation, calls, limit, remaining).
+    """
+    item = next((u for u in usage if u.api == api and u.operation in (operation_id, "*")), None)
+    if item is None:
+        raise ContractViolation(
+            Category.RATE_LIMIT, "usage-matches-calls", f"the usage lists no entry for {api} {operation_id}",
+            received=[f"{u.api} {u.operation}" for u in usage], documented=f"{api} {operation_id} (or *)",
+            source=SEED_USAGE, operation=operation,
+        )
+    if item.calls != made or item.limit != limit:
+        raise ContractViolation(
+            Category.RATE_LIMIT, "usage-matches-calls", "the usage does not show the calls made in the window",
+            received=f"calls={item.calls}, limit={item.limit}", documented=f"calls={made}, limit={limit}",
+            source=SEED_USAGE, operation=operation,
+        )
+    if item.remaining is not None and item.remaining != max(limit - made, 0):
+        raise ContractViolation(
+            Category.RATE_LIMIT, "usage-matches-calls", "the usage's remaining count is not limit - calls",
+            received=f"remaining={item.remaining}", documented=f"remaining={max(limit - made, 0)}",
+            source=SEED_USAGE, operation=operation,
+        )

@@ -1,0 +1,214 @@
+"""``apiconform run``: check the request, run pytest over suites/, sweep and render the reports.
+
+Why a subprocess and not ``pytest.main``: the suites, Hypothesis and the embedded sandbox keep
+process-wide state (registered secrets, loaded plugins, threads); a child process gives every run a
+clean slate and lets pytest own the terminal, whose progress lines are the progress display. The child
+runs from the repository root so pytest's rootdir, and with it Allure's historyId, stays stable.
+
+What can be checked cheaply is checked before pytest starts (configuration, target name, concerns,
+defect names), so those mistakes are one line and exit 2 instead of a collection error.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from apiconform.checks.failures import Category
+from apiconform.config import DEFAULT_CONFIG_NAME, EMBEDDED, load_config, resolve_target
+from apiconform.errors import UsageError
+from apiconform.reporting import html
+from apiconform.reporting.sweep import sweep
+from apiconform.sandbox.defects import validate_defects
+
+SUITES = "suites"
+UNAVAILABLE = Category.UNAVAILABLE.value
+PYTEST_INTERRUPTED, PYTEST_INTERNAL, PYTEST_USAGE, PYTEST_NO_TESTS = 2, 3, 4, 5
+_OWN_ERROR = re.compile(r"apiconform\.[\w.]*\.(\w+(?:Error|Unavailable|Exceeded|Blocked)): ([^\n]+)")
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    target: str | None = None
+    config: Path | None = None
+    profile: str | None = None
+    only: tuple[str, ...] = ()
+    allow_writes: bool = False
+    defects: tuple[str, ...] = ()
+    reports: Path = Path("reports")
+    html: bool = True
+    extra: tuple[str, ...] = field(default_factory=tuple)
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The checkout that holds suites/: the working directory or a parent, else the package's own."""
+    here = (start or Path.cwd()).resolve()
+    package_root = Path(__file__).resolve().parents[2]
+    for candidate in (here, *here.parents, package_root):
+        if (candidate / SUITES).is_dir() and (candidate / "pyproject.toml").is_file():
+            return candidate
+    raise UsageError(f"no {SUITES}/ directory found from {here} upward; run from the apiconform checkout")
+
+
+def concerns(root: Path) -> dict[str, Path]:
+    """Concern name -> suite module, from the files present (test_field_types.py -> field-types)."""
+    return {p.stem.removeprefix("test_").replace("_", "-"): p
+            for p in sorted((root / SUITES).glob("test_*.py"))}
+
+
+def select_suites(root: Path, only: tuple[str, ...]) -> list[str]:
+    available = concerns(root)
+    if not available:
+        raise UsageError(f"no suite modules in {root / SUITES} (expected test_<concern>.py files)")
+    if not only:
+        return [SUITES + "/"]
+    unknown = [name for name in only if name not in available]
+    if unknown:
+        raise UsageError(f"unknown concern {unknown[0]!r} in --only; valid concerns: {', '.join(available)}")
+    return [str(available[name].relative_to(root)) for name in dict.fromkeys(only)]
+
+
+def preflight(options: RunOptions, config_path: Path | None) -> str:
+    """Validate what pytest would otherwise fail on at collection; the target name that will run.
+
+    Resolving a configured target here also registers its credential values with the redactor of
+    this process, so the sweep after pytest masks them too.
+    """
+    file_config = load_config(config_path)
+    name = options.target or file_config.defaults.target
+    validate_defects(options.defects)
+    if name != EMBEDDED:
+        resolve_target(name, file_config)
+        if options.defects:
+            raise UsageError("--sandbox-defect only applies to the embedded target")
+    return name
+
+
+def pytest_command(options: RunOptions, root: Path, config_path: Path | None) -> list[str]:
+    reports = options.reports
+    command = [sys.executable, "-m", "pytest", *select_suites(root, options.only), "-p", "no:cacheprovider",
+               "--alluredir", str(reports / "allure-results"), "--clean-alluredir",
+               "--junitxml", str(reports / "junit.xml"), "--results-json", str(reports / "results.json")]
+    if options.target:
+        command += ["--target", options.target]
+    if config_path:
+        command += ["--config", str(config_path)]
+    if options.profile:
+        command += ["--profile", options.profile]
+    if options.allow_writes:
+        command.append("--allow-writes")
+    for defect in options.defects:
+        command += ["--sandbox-defect", defect]
+    return [*command, *options.extra]
+
+
+def _config_path(options: RunOptions) -> Path | None:
+    """An absolute config path (the child runs elsewhere); the working directory's file by default."""
+    if options.config is not None:
+        return options.config.resolve()
+    default = Path.cwd() / DEFAULT_CONFIG_NAME
+    return default.resolve() if default.is_file() else None
+
+
+def _html(root: Path, reports: Path) -> None:
+    if not html.node_available():
+        print(html.no_node_hint(reports / "allure-results"), file=sys.stderr)
+        return
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    try:
+        with console.status("building the HTML report (Allure 3)..."):
+            report = html.generate(root, reports)
+    except html.HtmlReportError as exc:
+        print(f"apiconform: warning: {exc}", file=sys.stderr)
+        return
+    sweep([report.index.parent])
+    print(f"  html:        {report.index}")
+
+
+def run(options: RunOptions) -> int:
+    """Run the suites; the exit status: 0 conforming, 1 nonconformance, 2 usage/config, 3 unavailable."""
+    root = find_root()
+    config_path = _config_path(options)
+    preflight(options, config_path)
+    options = RunOptions(**{**options.__dict__, "reports": options.reports.resolve()})
+    command = pytest_command(options, root, config_path)
+    options.reports.mkdir(parents=True, exist_ok=True)
+    results_json = options.reports / "results.json"
+    results_json.unlink(missing_ok=True)
+    completed = subprocess.run(command, cwd=root, check=False)
+    sweep([options.reports])
+    outcome = decide(completed.returncode, results_json, options.reports / "junit.xml")
+    if outcome.message:
+        print(f"apiconform: {outcome.message}", file=sys.stderr)
+    print(f"apiconform: {outcome.summary}")
+    if options.html and (options.reports / "allure-results").is_dir():
+        _html(root, options.reports)
+    print(f"  results:     {options.reports / 'allure-results'}")
+    for name in ("junit.xml", "results.json"):
+        if (options.reports / name).is_file():
+            print(f"  {name + ':':<12} {options.reports / name}")
+    return outcome.exit_code
+
+
+@dataclass(frozen=True)
+class Outcome:
+    exit_code: int
+    summary: str
+    message: str = ""
+
+
+def _collection_error(junit: Path) -> Outcome | None:
+    """A collection error from junit.xml, as our own one-line message when one of our errors caused it."""
+    try:
+        tree = ET.parse(junit)
+    except (OSError, ET.ParseError):
+        return None
+    for case in tree.iter("testcase"):
+        error = case.find("error")
+        if error is None or error.get("message") != "collection failure":
+            continue
+        own = _OWN_ERROR.search(error.text or "")
+        if own is None:
+            return Outcome(2, "collection error", f"collecting {case.get('name')} failed (see above)")
+        code = 3 if own.group(1) == "TargetUnavailable" else 2
+        summary = "target unavailable" if code == 3 else "configuration error"
+        return Outcome(code, summary, own.group(2).strip())
+    return None
+
+
+def decide(returncode: int, results_json: Path, junit: Path) -> Outcome:
+    """Map pytest's exit status and the per-test records to apiconform's exit status."""
+    if returncode in (PYTEST_USAGE, PYTEST_INTERNAL):
+        return Outcome(2, "usage error", "pytest rejected the run (see its message above)")
+    if returncode == PYTEST_NO_TESTS:
+        return Outcome(2, "no tests collected", "no tests were collected; check --only and extra pytest args")
+    collection = _collection_error(junit)
+    if collection is not None:
+        return collection
+    if returncode == PYTEST_INTERRUPTED:
+        return Outcome(130, "interrupted")
+    try:
+        records = json.loads(results_json.read_text(encoding="utf-8")).get("tests", [])
+    except (OSError, ValueError):
+        records = []
+    counts = Counter(str(r.get("outcome")) for r in records)
+    bad = [r for r in records if r.get("outcome") in {"failed", "error"}]
+    by_category = Counter(str(r.get("category") or "uncategorised") for r in bad)
+    summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "no test records"
+    if by_category:
+        summary += " (" + ", ".join(f"{k}: {n}" for k, n in sorted(by_category.items())) + ")"
+    if any(cat not in {UNAVAILABLE, "uncategorised"} for cat in by_category):
+        return Outcome(1, f"nonconformance found: {summary}")
+    if by_category.get(UNAVAILABLE):
+        return Outcome(3, f"target unavailable: {summary}", "the target did not answer; check its base URLs")
+    if bad or returncode != 0:
+        return Outcome(1, f"failures without a contract category: {summary}")
+    return Outcome(0, f"conforming: {summary}")
