@@ -2,6 +2,9 @@
 
 Every error the user can fix is an ``ApiconformError`` and is printed as one line (what, where, how to fix)
 with exit status 2 (3 for an unreachable target); no traceback reaches the terminal.
+
+Subcommands import what they need lazily, so ``apiconform sandbox serve`` is listening (and has printed its
+URLs) well within two seconds, and ``catalog`` does not load the HTTP stack.
 """
 
 from __future__ import annotations
@@ -10,8 +13,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from apiconform.errors import ApiconformError
+
+if TYPE_CHECKING:
+    from apiconform.config.model import EnvironmentConfig as ConfigEnvironment
+
+CONCERN_HELP = "comma-separated concerns (suite modules suites/test_<concern>.py), e.g. contract,auth"
 
 
 def _cmd_catalog(args: argparse.Namespace) -> int:
@@ -20,19 +29,129 @@ def _cmd_catalog(args: argparse.Namespace) -> int:
     return run_catalog(markdown=args.markdown)
 
 
+def _cmd_run(args: argparse.Namespace) -> int:
+    from apiconform.runner import RunOptions, find_root, run
+
+    only = tuple(name.strip() for group in args.only for name in group.split(",") if name.strip())
+    return run(RunOptions(
+        target=args.target, config=args.config, profile=args.profile, only=only,
+        allow_writes=args.allow_writes, defects=tuple(args.sandbox_defect),
+        reports=args.reports if args.reports is not None else find_root() / "reports",
+        html=not args.no_html, extra=tuple(args.extra),
+    ))
+
+
+def _credential_lines(env_config: ConfigEnvironment, missing: tuple[str, ...]) -> list[str]:
+    """One line per credential field: present or MISSING, naming the variable (never its value)."""
+    lines = []
+    for role, fields in sorted(env_config.credentials.items()):
+        for field_name, variable in sorted(fields.items()):
+            absent = f"{role}.{field_name} (${variable})" in missing
+            lines.append(f"{role}.{field_name}: {'MISSING' if absent else 'present'} (${variable})")
+    return lines or ["none configured"]
+
+
+def _cmd_targets(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from apiconform.config import EMBEDDED, load_config, resolve_target
+    from apiconform.contracts import api_documents
+    from apiconform.targets.embedded import EMBEDDED_BUDGET
+
+    config = load_config(args.config)
+    table = Table(title="apiconform targets", show_lines=True)
+    for column in ("target", "environment", "production", "APIs and base URLs", "budget", "credentials"):
+        table.add_column(column, overflow="fold")
+    apis = [doc.name for doc in api_documents() if doc.name != "portal"]
+    budget = f"{EMBEDDED_BUDGET.requests_per_second:g} req/s, max {EMBEDDED_BUDGET.max_requests}"
+    for env in ("sandbox", "production"):
+        urls = "\n".join(f"{api}: http://127.0.0.1:PORT/{env}/{api}" for api in apis)
+        label = EMBEDDED + (" (default)" if config.defaults.target == EMBEDDED else "")
+        table.add_row(label, env, "no", urls, budget,
+                      "provisioned at start (throwaway; `apiconform sandbox serve` prints them)")
+    for name, target in config.targets.items():
+        try:
+            resolved = resolve_target(name, config).environments
+        except ApiconformError as exc:
+            table.add_row(name, "-", "-", "-", "-", f"error: {exc}")
+            continue
+        budget = f"{target.budget.requests_per_second:g} req/s, max {target.budget.max_requests}"
+        label = name + (" (default)" if config.defaults.target == name else "")
+        for env_name, env_config in target.environments.items():
+            urls = "\n".join(f"{api}: {url}" for api, url in sorted(env_config.base_urls.items()))
+            table.add_row(label, env_name, "YES" if env_config.production else "no", urls or "none", budget,
+                          "\n".join(_credential_lines(env_config, resolved[env_name].missing)))
+    Console(width=160).print(table)
+    return 0
+
+
+def _cmd_sandbox_serve(args: argparse.Namespace) -> int:
+    from apiconform.sandbox.cli_serve import serve
+
+    return serve(args.defect, args.host, args.port)
+
+
+def _cmd_sandbox_defects(args: argparse.Namespace) -> int:
+    from apiconform.sandbox.cli_serve import print_defects
+
+    return print_defects()
+
+
+def _add_run(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    run = sub.add_parser("run", help="run the conformance suites against a target and build the reports",
+                         epilog="Arguments after `--` go to pytest unchanged.")
+    run.add_argument("--target", help="target name from apiconform.toml (default: the file's default)")
+    run.add_argument("--config", type=Path, metavar="FILE", help="apiconform.toml to use")
+    run.add_argument("--profile", choices=["quick", "nightly"], help="depth of generated tests")
+    run.add_argument("--only", action="append", default=[], metavar="CONCERN,...", help=CONCERN_HELP)
+    run.add_argument("--allow-writes", action="store_true", help="allow writes to production environments")
+    run.add_argument("--sandbox-defect", action="append", default=[], metavar="NAME",
+                     help="embedded target only: switch this defect on (repeatable)")
+    run.add_argument("--reports", type=Path, metavar="DIR", help="report folder (default: reports/)")
+    run.add_argument("--no-html", action="store_true", help="skip the Allure HTML report")
+    run.set_defaults(handler=_cmd_run, extra=[])
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="apiconform", description="Contract tests for partner and vendor APIs.")
+    parser = argparse.ArgumentParser(prog="apiconform",
+                                     description="Contract tests for partner and vendor APIs.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    catalog = sub.add_parser("catalog", help="list every operation and rule with the documentation it comes from")
+    catalog = sub.add_parser("catalog",
+                             help="list every operation and rule with the documentation it comes from")
     catalog.add_argument("--markdown", type=Path, metavar="FILE", help="also write the catalog as Markdown")
     catalog.set_defaults(handler=_cmd_catalog)
+
+    _add_run(sub)
+
+    targets = sub.add_parser("targets", help="list configured targets and whether their credentials are set")
+    targets.add_argument("--config", type=Path, metavar="FILE", help="apiconform.toml to read")
+    targets.set_defaults(handler=_cmd_targets)
+
+    sandbox = sub.add_parser("sandbox", help="the embedded vendor sandbox")
+    sandbox_sub = sandbox.add_subparsers(dest="sandbox_command", required=True, metavar="COMMAND")
+    serve = sandbox_sub.add_parser("serve", help="run the sandbox in the foreground and print its URLs")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=0, help="port to bind (default: a free one)")
+    serve.add_argument("--defect", action="append", default=[], metavar="NAME", help="switch a defect on")
+    serve.set_defaults(handler=_cmd_sandbox_serve)
+    defects = sandbox_sub.add_parser("defects", help="list the switchable defects")
+    defects.set_defaults(handler=_cmd_sandbox_defects)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    extra: list[str] = []
+    if "--" in arguments:
+        cut = arguments.index("--")
+        arguments, extra = arguments[:cut], arguments[cut + 1:]
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(arguments)
+    if extra and args.command != "run":
+        parser.error("arguments after `--` are only accepted by `run`")
+    args.extra = extra
     try:
         return int(args.handler(args))
     except ApiconformError as exc:

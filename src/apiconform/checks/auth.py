@@ -21,10 +21,14 @@ from apiconform.targets.session import Operation
 
 JSON = dict[str, Any]
 
-RFC9110_401 = 'RFC 9110 15.5.2: "The server generating a 401 response MUST send a WWW-Authenticate header field"'
+RFC9110_401 = (
+    'RFC 9110 15.5.2: "The server generating a 401 response MUST send a WWW-Authenticate header field"'
+)
 MULESOFT = 'vendor-facts.md (MuleSoft Client ID Enforcement): "401 for missing/invalid credentials"'
 RFC6750_31 = "RFC 6750 3.1"
-RFC6749_51 = 'RFC 6749 5.1: "MUST include the HTTP Cache-Control response header field with a value of no-store"'
+RFC6749_51 = (
+    'RFC 6749 5.1: "MUST include the HTTP Cache-Control response header field with a value of no-store"'
+)
 SEED_002_CORE_TOKEN = (
     '002_21c12c8c54fabbce.txt: "Entering the Core API token credentials instead of the endpoint-specific '
     'credentials ... will return the unauthorized error"'
@@ -142,6 +146,7 @@ def challenge_header_present(response: httpx.Response, bundled: JSON, op: Operat
             raise _violation("challenge_header_present", f"a {response.status_code} without a challenge", op,
                              response, documented=_documented_value(header), source=RFC9110_401)
         return None
+    value = str(value)
     schema = (header or {}).get("schema")
     if schema is not None and not Draft202012Validator(schema).is_valid(value):
         raise _violation("challenge_header_present", "the challenge is not the documented one", op, response,
@@ -217,7 +222,8 @@ def error_body_documented(response: httpx.Response, bundled: JSON, op: Operation
     errors = sorted(Draft202012Validator(root).iter_errors(body), key=lambda e: list(e.absolute_path))
     if body is None or errors:
         problem = "not JSON" if body is None else errors[0].message
-        raise _violation("error_body_documented", f"the {response.status_code} body breaks its schema: {problem}",
+        message = f"the {response.status_code} body breaks its schema: {problem}"
+        raise _violation("error_body_documented", message,
                          op, response, documented=schema.get("$ref", "documented schema"),
                          source=str((documented or {}).get("x-source", "the operation's responses")))
 
@@ -229,7 +235,7 @@ def secret_not_echoed(response: httpx.Response, sent_secrets: list[str], op: Ope
     if any(secret and (secret in text or secret in headers) for secret in sent_secrets):
         raise _violation("secret_not_echoed", "the response repeats the client secret that was sent", op,
                          response, documented="no credential value in any response",
-                         source="vendor-facts.md (seed 003): secrets are shown once; OWASP API8 (misconfiguration)")
+                         source="vendor-facts.md (seed 003): the secret is shown once; OWASP API8:2023")
 
 
 def core_token_refused_on_endpoint_api(response: httpx.Response, bundled: JSON, op: Operation) -> None:
@@ -256,7 +262,7 @@ def wrong_partner_password_is_refused(response: httpx.Response, op: Operation) -
 def token_response_not_cacheable(response: httpx.Response, op: Operation) -> None:
     """RFC 6749 5.1: a response carrying a token must not be stored by any cache."""
     if response.status_code != 200:
-        raise _violation("token_response_not_cacheable", "the partner login did not get a token", op, response,
+        raise _violation("token_response_not_cacheable", "the partner login got no token", op, response,
                          documented="200 with a token", source="RFC 6749 5.1")
     directives = {d.strip().lower() for d in response.headers.get("cache-control", "").split(",")}
     if "no-store" not in directives:

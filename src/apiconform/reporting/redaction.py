@@ -63,14 +63,17 @@ def redact_text(text: str) -> str:
     return _INLINE[2].sub(lambda m: f"{m.group(1)}{MASK}", text)
 
 
+NOT_SECRET = frozenset({"token_type", "token_sid", "token_endpoint", "www-authenticate"})
+
+
 def is_secret_name(name: str) -> bool:
-    return bool(SECRET_NAME.search(name))
+    """Names that carry credentials; ``token_type`` and ``token_sid`` are identifiers, not secrets."""
+    return name.lower() not in NOT_SECRET and bool(SECRET_NAME.search(name))
 
 
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
     """Mask every header whose name looks secret (Authorization, X-Chorus-Client-Secret, client_secret...)."""
-    return {k: (MASK if is_secret_name(k) and not k.lower().startswith("www-") else redact_text(v))
-            for k, v in headers.items()}
+    return {k: (MASK if is_secret_name(k) else redact_text(v)) for k, v in headers.items()}
 
 
 def redact_data(data: Any) -> Any:

@@ -1,0 +1,172 @@
+"""The access lifecycle (seed 001: contracts, approval, cancel, switch; seed 003: secret once, reset).
+
+Each test registers its own application through the portal API (so tests are independent), moves it
+through one part of the lifecycle and calls the API with its credentials. Only targets with a portal
+API (the embedded sandbox) can be driven; for a vendor the test skips and says what to verify by hand.
+New client secrets are secrets: they stay ``SecretStr`` and are registered for redaction on arrival.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+
+from apiconform.checks import lifecycle as rules
+from apiconform.checks.rate_limits import probe_operation
+from apiconform.checks.samples import sample_request, send_sample
+from apiconform.config.model import Environment
+from apiconform.plugin import get_session
+from apiconform.targets.portal import PortalClient, Registration
+from apiconform.targets.session import TargetSession, client_headers
+
+pytestmark = pytest.mark.concern("lifecycle")
+
+ORGANISATION = "acme"
+OPEN_PLAN = "standard"
+RESTRICTED_PLAN = "gold"
+
+MANUAL = {
+    "secret": "that the client secret is shown once at registration and never again on the app's page",
+    "activate": "that an app's new credentials work as soon as its access request shows Activated",
+    "reset": "that after resetting the client secret the old one is refused at once (401) and the new one works",
+    "pending": "that calls under a contract Pending Approval are refused (403) and served once the admin approves",
+    "cancel": "that cancelling an API access contract refuses the app's calls at once (403)",
+    "switch": "that switching an app to the other environment cancels every contract of the old one",
+}
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if not {"api", "env"} <= set(metafunc.fixturenames):
+        return
+    session = get_session(metafunc.config)
+    params = [
+        pytest.param(api, env, id=f"{api}:{env}")
+        for api in session.target.apis()
+        if session.kind(api) == "client_pair"
+        for env in session.environments(api)
+    ]
+    metafunc.parametrize(("api", "env"), params)
+
+
+def _portal(session: TargetSession, step: str) -> PortalClient:
+    """The portal client, or a skip that tells QA what to verify by hand in the vendor's portal."""
+    if session.target.portal is None:
+        pytest.skip(f"target {session.target.name!r} has no portal API: verify by hand in the vendor portal "
+                    f"{MANUAL[step]} (seeds 001/003)")
+    return PortalClient(session)
+
+
+def _register(portal: PortalClient, env: Environment, plan: str, step: str) -> Registration:
+    name = f"apiconform-{step}-{uuid.uuid4().hex[:8]}"
+    return portal.register_app(name, ORGANISATION, env, plan, description="apiconform lifecycle suite")
+
+
+def _call(session: TargetSession, env: Environment, api: str, client_id: str, secret: SecretStr) -> int:
+    """One valid sample call of the API with an app's credentials; the HTTP status."""
+    op = probe_operation(session, env, api)
+    id_name, secret_name = client_headers(session.documents[api])
+    auth = {id_name: client_id, secret_name: secret.get_secret_value()}
+    response: Any = send_sample(session, env, op, auth, sample_request(session, env, op))
+    return int(response.status_code)
+
+
+def _label(session: TargetSession, env: Environment, api: str) -> str:
+    return f"{api} {probe_operation(session, env, api).label} ({env})"
+
+
+def _registered_secret(registration: Registration) -> SecretStr:
+    """The secret of the registration answer (a violation when it is missing)."""
+    secret = registration.client_secret
+    rules.secret_shown_at_registration(secret, registration.keys, "registerApp")
+    assert secret is not None  # checked just above
+    return secret
+
+
+@pytest.mark.rule("the client secret is shown once, at registration", "003_8fdf1104dfad6f49.txt")
+def test_secret_shown_once(target_session: TargetSession, api: str, env: Environment) -> None:
+    portal = _portal(target_session, "secret")
+    registration = _register(portal, env, OPEN_PLAN, "secret")
+    secret = _registered_secret(registration)
+    rules.secret_shown_once(portal.get_app(registration.app.app_id), secret, "getApp")
+
+
+@pytest.mark.rule("an access request under an open plan is activated and the new credentials work",
+                  "001_b01efb95404991cf.txt")
+def test_activated_contract_accepted(target_session: TargetSession, api: str, env: Environment) -> None:
+    portal = _portal(target_session, "activate")
+    registration = _register(portal, env, OPEN_PLAN, "activate")
+    secret = _registered_secret(registration)
+    rules.access_activated(portal.request_access(registration.app.app_id, api, env), "requestAccess")
+    status = _call(target_session, env, api, registration.app.client_id, secret)
+    rules.activated_contract_accepted(status, _label(target_session, env, api))
+
+
+@pytest.mark.rule("a reset client secret stops working at once; the new one works", "003_8fdf1104dfad6f49.txt")
+def test_reset_secret_revokes_old(target_session: TargetSession, api: str, env: Environment) -> None:
+    portal = _portal(target_session, "reset")
+    registration = _register(portal, env, OPEN_PLAN, "reset")
+    old = _registered_secret(registration)
+    app = registration.app
+    rules.access_activated(portal.request_access(app.app_id, api, env), "requestAccess")
+    label = _label(target_session, env, api)
+    rules.activated_contract_accepted(_call(target_session, env, api, app.client_id, old), label)
+    new = portal.reset_secret(app.app_id)
+    status_old = _call(target_session, env, api, app.client_id, old)
+    status_new = _call(target_session, env, api, app.client_id, new)
+    rules.reset_secret_revokes_old(status_old, status_new, label)
+
+
+@pytest.mark.rule("a restricted plan's contract waits for approval; calls are refused until the admin approves",
+                  "001_b01efb95404991cf.txt; 003_8fdf1104dfad6f49.txt")
+def test_pending_contract_refused(target_session: TargetSession, api: str, env: Environment) -> None:
+    portal = _portal(target_session, "pending")
+    registration = _register(portal, env, RESTRICTED_PLAN, "pending")
+    secret = _registered_secret(registration)
+    app = registration.app
+    contract = portal.request_access(app.app_id, api, env)
+    rules.contract_pending_for_restricted_plan(contract, "requestAccess")
+    label = _label(target_session, env, api)
+    rules.pending_contract_refused(_call(target_session, env, api, app.client_id, secret), label)
+    rules.access_activated(portal.approve_contract(contract.contract_id), "adminApproveContract")
+    rules.approved_contract_accepted(_call(target_session, env, api, app.client_id, secret), label)
+
+
+@pytest.mark.rule("a cancelled contract refuses the app's calls at once", "001_b01efb95404991cf.txt")
+def test_cancelled_contract_refused(target_session: TargetSession, api: str, env: Environment) -> None:
+    portal = _portal(target_session, "cancel")
+    registration = _register(portal, env, OPEN_PLAN, "cancel")
+    secret = _registered_secret(registration)
+    app = registration.app
+    contract = portal.request_access(app.app_id, api, env)
+    rules.access_activated(contract, "requestAccess")
+    label = _label(target_session, env, api)
+    rules.activated_contract_accepted(_call(target_session, env, api, app.client_id, secret), label)
+    portal.cancel_contract(contract.contract_id)
+    status = _call(target_session, env, api, app.client_id, secret)
+    rules.cancelled_contract_refused(status, portal.get_contract(contract.contract_id), label)
+
+
+@pytest.mark.rule("switching environment cancels every contract of the old one", "001_b01efb95404991cf.txt")
+def test_switch_cancels_contracts(target_session: TargetSession, api: str, env: Environment) -> None:
+    portal = _portal(target_session, "switch")
+    others = [e for e in target_session.target.environments if e != env]
+    if not others:
+        pytest.skip(f"target {target_session.target.name!r} has only {env}: configure a second environment "
+                    "to check that switching cancels contracts")
+    registration = _register(portal, env, OPEN_PLAN, "switch")
+    secret = _registered_secret(registration)
+    app = registration.app
+    apis = [a for a in target_session.target.apis() if target_session.kind(a) == "client_pair"
+            and env in target_session.environments(a)]
+    contracts = [portal.request_access(app.app_id, a, env) for a in apis]
+    for contract in contracts:
+        rules.access_activated(contract, "requestAccess")
+    label = _label(target_session, env, api)
+    rules.activated_contract_accepted(_call(target_session, env, api, app.client_id, secret), label)
+    portal.switch_environment(app.app_id, others[0])
+    after = [portal.get_contract(c.contract_id) for c in contracts]
+    status = _call(target_session, env, api, app.client_id, secret)
+    rules.switch_cancels_contracts(after, status, label)

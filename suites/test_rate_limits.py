@@ -1,0 +1,137 @@
+"""Rate limits (seed 003 plans; vendor-facts.md: X-RateLimit-*, 429 body; RFC 6585 Retry-After).
+
+For each client-id API and environment where the target has a ``limited`` credential (a plan with a
+small per-operation limit), spend the limit once on one cheap operation: the headers must count down,
+the call past the limit must be 429 with Retry-After and the documented body, and (where the target has
+a portal API) the usage page must show the calls. The limit is read from the first answer; the test
+spends it only when it is small and fits in the target's request budget.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from apiconform.checks import rate_limits as rules
+from apiconform.checks.failures import ContractViolation
+from apiconform.checks.samples import sample_request, send_sample
+from apiconform.config.model import Environment
+from apiconform.errors import ConfigError
+from apiconform.plugin import get_session
+from apiconform.targets.portal import PortalClient
+from apiconform.targets.session import Operation, TargetSession
+
+pytestmark = pytest.mark.concern("rate-limits")
+
+ROLE = "limited"
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if not {"api", "env"} <= set(metafunc.fixturenames):
+        return
+    session = get_session(metafunc.config)
+    params = [
+        pytest.param(api, env, id=f"{api}:{env}")
+        for api in session.target.apis()
+        if session.kind(api) == "client_pair"
+        for env in session.environments(api)
+    ]
+    metafunc.parametrize(("api", "env"), params)
+
+
+@dataclass
+class Spent:
+    """What spending the limit once produced."""
+
+    op: Operation
+    calls: list[rules.LimitCall]
+    limit: int
+
+
+def _spend(session: TargetSession, api: str, env: Environment) -> Spent:
+    """Call the probe operation with the limited role until 429 or limit + 1 calls (one window)."""
+    op = session.operation(api, rules.probe_operation(session, env, api).operation_id)
+    request = sample_request(session, env, op)
+    auth = session.auth_headers(env, api, ROLE)
+    first = rules.LimitCall.from_response(1, send_sample(session, env, op, auth, request), op.label)
+    if first.status in (401, 403):
+        raise ConfigError(f"the {ROLE!r} credential of {env} is refused by {api} (HTTP {first.status}); check it")
+    limit = rules.limit_announced(first, rules.limit_headers_required(session, op), op.label)
+    if limit is None:
+        pytest.skip(f"{api} sent no X-RateLimit-Limit in {env}: cannot tell the limit of role {ROLE!r}; "
+                    "verify by hand that calls past the plan's limit are refused with 429 and Retry-After")
+    _ensure_affordable(session, limit)
+    calls = [first]
+    while len(calls) < limit + 1 and not calls[-1].refused:
+        response = send_sample(session, env, op, auth, request)
+        calls.append(rules.LimitCall.from_response(len(calls) + 1, response, op.label))
+    return Spent(op, calls, limit)
+
+
+def _ensure_affordable(session: TargetSession, limit: int) -> None:
+    """Skip (before spending more) unless the limit is small and limit + 1 calls fit in the budget."""
+    needed = limit + (1 if session.target.portal is not None else 0)
+    remaining = session.client.budget.remaining
+    if limit > rules.MAX_CHECKED_LIMIT:
+        pytest.skip(f"the {ROLE!r} plan allows {limit} calls per window: checking it would spend {limit + 1} "
+                    f"requests; configure role {ROLE!r} with an app on a plan of at most "
+                    f"{rules.MAX_CHECKED_LIMIT} calls per window")
+    if needed > remaining:
+        pytest.skip(f"checking a limit of {limit} calls spends {limit + 1} requests but the run has {remaining} "
+                    f"left: raise budget.max_requests of target {session.target.name!r} in apiconform.toml")
+
+
+def _usage_calls(spent: Spent) -> int:
+    """Calls the window holds: the ones served here plus any the first answer said came before."""
+    served = [c for c in spent.calls if not c.refused]
+    first = spent.calls[0].remaining
+    earlier = max(spent.limit - 1 - first, 0) if first is not None else 0
+    return len(served) + earlier
+
+
+def _check(session: TargetSession, api: str, env: Environment, spent: Spent) -> list[ContractViolation]:
+    """Every rule on one spent window; all violations, so a report shows them together."""
+    label = spent.op.label
+    found: list[ContractViolation] = []
+    checks = [
+        lambda: rules.remaining_counts_down(spent.calls, spent.limit, label),
+        lambda: rules.limit_enforced_with_429(spent.calls, spent.limit, label),
+    ]
+    refused = next((c for c in spent.calls if c.refused), None)
+    if refused is not None:
+        validator = rules.too_many_requests_validator(session.documents[api].bundled, spent.op)
+        checks += [
+            lambda: rules.retry_after_present(refused, label),
+            lambda: rules.too_many_requests_documented(refused, validator, label),
+        ]
+    credential = session.credential(env, ROLE) or {}
+    if session.target.portal is not None and credential.get("app_id"):
+        usage = PortalClient(session).usage(credential["app_id"])
+        checks.append(lambda: rules.usage_matches_calls(
+            usage, api, spent.op.operation_id, _usage_calls(spent), spent.limit, label))
+    for check in checks:
+        try:
+            check()
+        except ContractViolation as violation:
+            found.append(violation)
+    return found
+
+
+@pytest.mark.rule(
+    "a plan's per-operation limit: X-RateLimit-Remaining = Limit - calls made, 429 with Retry-After and the "
+    "documented body past the limit, usage shows the calls",
+    "003_8fdf1104dfad6f49.txt; vendor-facts.md (X-RateLimit-*, 429 body); RFC 6585 section 4",
+)
+def test_plan_limit_enforced(target_session: TargetSession, api: str, env: Environment) -> None:
+    if target_session.credential(env, ROLE) is None:
+        pytest.skip(f"no {ROLE!r} credential for {env}: configure credentials.{ROLE} (client_id, client_secret) "
+                    f"of an app on a plan with a small per-operation limit to check {api}'s rate limit")
+    spent = _spend(target_session, api, env)
+    if rules.window_rolled_over(spent.calls) and target_session.client.budget.remaining > spent.limit + 2:
+        spent = _spend(target_session, api, env)  # the fixed window ended mid-run: measure in the new one
+    found = _check(target_session, api, env, spent)
+    if found:
+        for other in found[1:]:
+            found[0].add_note(f"also: {other.args[0]}")
+        raise found[0]
