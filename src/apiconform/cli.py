@@ -66,7 +66,7 @@ def _cmd_targets(args: argparse.Namespace) -> int:
     apis = [doc.name for doc in api_documents() if doc.name != "portal"]
     budget = f"{EMBEDDED_BUDGET.requests_per_second:g} req/s, max {EMBEDDED_BUDGET.max_requests}"
     for env in ("sandbox", "production"):
-        urls = "\n".join(f"{api}: http://127.0.0.1:PORT/{env}/{api}" for api in apis)
+        urls = f"http://127.0.0.1:<port>/{env}/<api>, port chosen at start\nAPIs: {', '.join(apis)}"
         label = EMBEDDED + (" (default)" if config.defaults.target == EMBEDDED else "")
         table.add_row(label, env, "no", urls, budget,
                       "provisioned at start (throwaway; `apiconform sandbox serve` prints them)")
@@ -82,7 +82,8 @@ def _cmd_targets(args: argparse.Namespace) -> int:
             urls = "\n".join(f"{api}: {url}" for api, url in sorted(env_config.base_urls.items()))
             table.add_row(label, env_name, "YES" if env_config.production else "no", urls or "none", budget,
                           "\n".join(_credential_lines(env_config, resolved[env_name].missing)))
-    Console(width=160).print(table)
+    console = Console()
+    Console(width=max(console.width, 160) if not console.is_terminal else None).print(table)
     return 0
 
 

@@ -130,7 +130,7 @@ def _html(root: Path, reports: Path) -> None:
         print(f"apiconform: warning: {exc}", file=sys.stderr)
         return
     sweep([report.index.parent])
-    print(f"  html:        {report.index}")
+    print(f"  html:         {report.index} ({report.stripped} analytics tags stripped)")
 
 
 def run(options: RunOptions) -> int:
@@ -147,14 +147,15 @@ def run(options: RunOptions) -> int:
     sweep([options.reports])
     outcome = decide(completed.returncode, results_json, options.reports / "junit.xml")
     if outcome.message:
-        print(f"apiconform: {outcome.message}", file=sys.stderr)
+        kind = "error: " if outcome.exit_code == 2 else ""
+        print(f"apiconform: {kind}{outcome.message}", file=sys.stderr)
     print(f"apiconform: {outcome.summary}")
     if options.html and (options.reports / "allure-results").is_dir():
         _html(root, options.reports)
-    print(f"  results:     {options.reports / 'allure-results'}")
+    print(f"  results:      {options.reports / 'allure-results'}")
     for name in ("junit.xml", "results.json"):
         if (options.reports / name).is_file():
-            print(f"  {name + ':':<12} {options.reports / name}")
+            print(f"  {name + ':':<13} {options.reports / name}")
     return outcome.exit_code
 
 

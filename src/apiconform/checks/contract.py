@@ -107,3 +107,34 @@ def _failure_text(exc: BaseException) -> str:
         message = getattr(failure, "message", str(failure))
         parts.append(f"{title}: {message}")
     return "\n".join(parts)
+
+
+def echoed_headers(op: Operation) -> list[str]:
+    """Request headers the contract also declares on the success response: the vendor echoes them."""
+    sent = {p["name"].lower(): p["name"] for p in op.raw.get("parameters", []) if p.get("in") == "header"}
+    echoed: list[str] = []
+    for code, response in op.raw.get("responses", {}).items():
+        if code.startswith("2"):
+            echoed += [sent[h.lower()] for h in response.get("headers", {}) if h.lower() in sent]
+    return sorted(set(echoed))
+
+
+def headers_echoed(session: TargetSession, env: Environment, op: Operation, header: str) -> None:
+    """A correlation header sent with a valid request comes back unchanged (e.g. Chorus X-Transaction-ID)."""
+    from apiconform.checks.samples import sample_request, send_sample
+
+    request = sample_request(session, env, op)
+    value = f"apiconform-{op.operation_id}-{env}"
+    request["headers"] = {**request.get("headers", {}), header: value}
+    response = send_sample(session, env, op, session.auth_headers(env, op.api), request)
+    received = response.headers.get(header)
+    if received != value:
+        raise ContractViolation(
+            Category.CONTRACT,
+            "header_echoed",
+            f"{header} sent with the request was not echoed in the {response.status_code} response",
+            received=received if received is not None else "(header absent)",
+            documented=f"{header}: {value}",
+            operation=f"{op.api} {op.label} ({env})",
+            source="vendor-facts.md (Chorus): \"Responses echo X-Transaction-ID\"",
+        )

@@ -48,6 +48,30 @@ class Operation:
         return [scopes for req in self.raw.get("security", []) for scopes in req.values() if scopes]
 
 
+def _deref(document: JSON, node: Any) -> Any:
+    """Follow a local ``$ref`` (parameters, headers, responses) to its definition."""
+    while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/"):
+        target: Any = document
+        for part in node["$ref"][2:].split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
+def _resolved(document: JSON, operation: JSON, path: str) -> JSON:
+    """The operation with path-level and referenced parameters, responses and headers inlined one level."""
+    path_params = document.get("paths", {}).get(path, {}).get("parameters", [])
+    out = dict(operation)
+    out["parameters"] = [_deref(document, p) for p in [*path_params, *operation.get("parameters", [])]]
+    responses = {}
+    for code, response in operation.get("responses", {}).items():
+        response = dict(_deref(document, response))
+        response["headers"] = {k: _deref(document, v) for k, v in response.get("headers", {}).items()}
+        responses[code] = response
+    out["responses"] = responses
+    return out
+
+
 def security_kind(document: ApiDocument) -> str:
     """client_pair (id + secret headers), bearer (OAuth2 token) or basic."""
     schemes = document.bundled.get("components", {}).get("securitySchemes", {})
@@ -89,8 +113,10 @@ class TargetSession:
 
     def operations(self, api: str) -> list[Operation]:
         overrides = self.target.path_overrides.get(api, {})
+        document = self.documents[api].bundled
         return [
-            Operation(api, op["operationId"], method, overrides.get(op["operationId"], path), op)
+            Operation(api, op["operationId"], method, overrides.get(op["operationId"], path),
+                      _resolved(document, op, path))
             for method, path, op in self.documents[api].operations()
         ]
 

@@ -1,0 +1,1 @@
+"""Tests of the suites in suites/: real runs against the embedded sandbox."""
