@@ -61,8 +61,9 @@ def _cmd_targets(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     table = Table(title="apiconform targets", show_lines=True)
-    for column in ("target", "environment", "production", "APIs and base URLs", "budget", "credentials"):
+    for column in ("target", "environment", "production", "APIs and base URLs", "budget"):
         table.add_column(column, overflow="fold")
+    table.add_column("credentials (environment variable)", no_wrap=True)
     apis = [doc.name for doc in api_documents() if doc.name != "portal"]
     budget = f"{EMBEDDED_BUDGET.requests_per_second:g} req/s, max {EMBEDDED_BUDGET.max_requests}"
     for env in ("sandbox", "production"):

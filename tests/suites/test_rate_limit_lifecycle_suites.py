@@ -45,7 +45,7 @@ def run_suites(tmp_path: Path, *extra: str, env: dict[str, str] | None = None) -
     return proc.returncode, json.loads(results.read_text(encoding="utf-8")), output
 
 
-def tests_of(data: dict[str, Any], concern: str, outcome: str | None = None) -> list[dict[str, Any]]:
+def records_of(data: dict[str, Any], concern: str, outcome: str | None = None) -> list[dict[str, Any]]:
     return [t for t in data["tests"] if t["concern"] == concern and (outcome is None or t["outcome"] == outcome)]
 
 
@@ -54,7 +54,7 @@ def test_clean_sandbox_passes_without_skips(tmp_path: Path) -> None:
     code, data, output = run_suites(tmp_path)
     assert code == 0, output[-3000:]
     assert [t for t in data["tests"] if t["outcome"] != "passed"] == []
-    rate, lifecycle = tests_of(data, "rate-limits"), tests_of(data, "lifecycle")
+    rate, lifecycle = records_of(data, "rate-limits"), records_of(data, "lifecycle")
     assert len(rate) == 4  # 2 client-id APIs x 2 environments
     assert len(lifecycle) == 24  # 6 rules x 2 APIs x 2 environments
     assert data["requests_sent"] < 400
@@ -115,11 +115,11 @@ def test_vendor_target_without_portal_skips_lifecycle_with_manual_steps(tmp_path
         code, data, output = run_suites(tmp_path, "--config", str(config), "--target", "vendorlike", env=variables)
     assert code == 0, output[-3000:]
     assert data["target"] == "vendorlike"
-    lifecycle = tests_of(data, "lifecycle")
+    lifecycle = records_of(data, "lifecycle")
     assert len(lifecycle) == 12, lifecycle  # 6 rules x 2 APIs, sandbox only
     for test in lifecycle:
         assert test["outcome"] == "skipped", test
         assert "no portal API: verify by hand in the vendor portal" in test["message"], test
     assert "old one is refused at once" in " ".join(t["message"] for t in lifecycle)
-    rate = tests_of(data, "rate-limits")
+    rate = records_of(data, "rate-limits")
     assert [t["outcome"] for t in rate] == ["passed", "passed"], rate
