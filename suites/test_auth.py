@@ -25,8 +25,15 @@ from apiconform.targets.session import Operation, TargetSession, basic_header, c
 pytestmark = pytest.mark.concern("auth")
 
 PARAMS = "api,env,operation,variant"
-CLIENT_PAIR_VARIANTS = ("no-credentials", "id-only", "secret-only", "empty-values", "malformed-values",
-                        "unknown-id", "wrong-secret")
+CLIENT_PAIR_VARIANTS = (
+    "no-credentials",
+    "id-only",
+    "secret-only",
+    "empty-values",
+    "malformed-values",
+    "unknown-id",
+    "wrong-secret",
+)
 BEARER_VARIANTS = ("no-token", "garbage-token", "revoked-token")
 # Roles whose applications hold a contract only for the listed APIs (ARCHITECTURE.md "credential roles").
 CONTRACT_LIMITED_ROLES = {"att_only": frozenset({"att-end-customer-lookup"})}
@@ -52,8 +59,11 @@ def _matrix(session: TargetSession, kind: str, variants: tuple[str, ...]) -> Ite
 
 
 def _basic_variants(session: TargetSession, api: str) -> tuple[str, ...]:
-    others = [f"{other}-credentials" for other in session.target.apis()
-              if other != api and session.kind(other) == "basic"]
+    others = [
+        f"{other}-credentials"
+        for other in session.target.apis()
+        if other != api and session.kind(other) == "basic"
+    ]
     core = ("core-token",) if any(session.kind(a) == "bearer" for a in session.target.apis()) else ()
     return ("no-credentials", "wrong-password", *core, *others)
 
@@ -73,7 +83,9 @@ def _scope_cases(session: TargetSession) -> Iterator[tuple[Any, ...]]:
 
 def _declared_scopes(session: TargetSession, api: str) -> list[str]:
     schemes = session.documents[api].bundled["components"]["securitySchemes"].values()
-    return sorted(s for scheme in schemes for flow in scheme.get("flows", {}).values() for s in flow["scopes"])
+    return sorted(
+        s for scheme in schemes for flow in scheme.get("flows", {}).values() for s in flow["scopes"]
+    )
 
 
 def _cases(session: TargetSession, name: str) -> list[tuple[Any, ...]]:
@@ -81,20 +93,34 @@ def _cases(session: TargetSession, name: str) -> list[tuple[Any, ...]]:
     if name == "test_client_credentials_refused":
         return list(_matrix(session, "client_pair", CLIENT_PAIR_VARIANTS))
     if name == "test_role_without_contract_forbidden":
-        return [(a, e, o, role) for role, allowed in CONTRACT_LIMITED_ROLES.items()
-                for a in apis if session.kind(a) == "client_pair" and a not in allowed
-                for e, o in _protected(session, a)]
+        return [
+            (a, e, o, role)
+            for role, allowed in CONTRACT_LIMITED_ROLES.items()
+            for a in apis
+            if session.kind(a) == "client_pair" and a not in allowed
+            for e, o in _protected(session, a)
+        ]
     if name == "test_bearer_token_refused":
         return list(_matrix(session, "bearer", BEARER_VARIANTS))
     if name == "test_insufficient_scope_forbidden":
         return list(_scope_cases(session))
     if name in ("test_wrong_partner_password_refused", "test_token_response_not_cacheable"):
-        return [(a, e, o, "partner") for a in apis if session.kind(a) == "bearer"
-                for o in session.operations(a) if o.operation_id == "createToken"
-                for e in session.environments(a)]
+        return [
+            (a, e, o, "partner")
+            for a in apis
+            if session.kind(a) == "bearer"
+            for o in session.operations(a)
+            if o.operation_id == "createToken"
+            for e in session.environments(a)
+        ]
     if name == "test_basic_credentials_refused":
-        return [(a, e, o, v) for a in apis if session.kind(a) == "basic"
-                for e, o in _protected(session, a) for v in _basic_variants(session, a)]
+        return [
+            (a, e, o, v)
+            for a in apis
+            if session.kind(a) == "basic"
+            for e, o in _protected(session, a)
+            for v in _basic_variants(session, a)
+        ]
     if name == "test_valid_credentials_accepted":
         return [(a, e, o, session.default_role(a)) for a in apis for e, o in _protected(session, a)]
     raise LookupError(name)
@@ -112,8 +138,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 def _credential(session: TargetSession, env: Environment, role: str) -> dict[str, str]:
     found = session.credential(env, role)
     if found is None:
-        pytest.skip(f"no credentials for role {role!r} in {env}: configure "
-                    f"targets.{session.target.name}.environments.{env}.credentials.{role} in apiconform.toml")
+        pytest.skip(
+            f"no credentials for role {role!r} in {env}: configure "
+            f"targets.{session.target.name}.environments.{env}.credentials.{role} in apiconform.toml"
+        )
     return found
 
 
@@ -168,16 +196,25 @@ def _revoked_token(session: TargetSession, env: Environment) -> str:
     register_secret(token)
     revoke = session.operation("carrierx-core", "revokeToken")
     manager = session.token(env, ["oauth.manage"])
-    answer = session.send(env, revoke, headers={"Authorization": f"Bearer {manager}"},
-                          path_parameters={"token_sid": sid})
+    answer = session.send(
+        env, revoke, headers={"Authorization": f"Bearer {manager}"}, path_parameters={"token_sid": sid}
+    )
     if answer.status_code != 204:
-        raise ContractViolation(Category.AUTH, "revoked_token_is_refused", "revoking a token failed",
-                                received=answer.status_code, documented="204", operation=revoke.label,
-                                source="ARCHITECTURE.md carrierx-core revokeToken: 204")
+        raise ContractViolation(
+            Category.AUTH,
+            "revoked_token_is_refused",
+            "revoking a token failed",
+            received=answer.status_code,
+            documented="204",
+            operation=revoke.label,
+            source="ARCHITECTURE.md carrierx-core revokeToken: 204",
+        )
     return str(token)
 
 
-def _basic(session: TargetSession, env: Environment, api: str, variant: str, cred: dict[str, str]) -> dict[str, str]:
+def _basic(
+    session: TargetSession, env: Environment, api: str, variant: str, cred: dict[str, str]
+) -> dict[str, str]:
     if variant == "no-credentials":
         return {}
     if variant == "wrong-password":
@@ -196,11 +233,14 @@ def _refusal_documented(response: httpx.Response, session: TargetSession, op: Op
 
 
 # -- tests -----------------------------------------------------------------------------------------------
-@pytest.mark.rule("client credentials are enforced: missing, partial, malformed, unknown or wrong -> 401 "
-                  "with a Client-ID-Enforcement challenge and the documented body, never echoing the secret",
-                  auth.MULESOFT + "; " + auth.RFC9110_401)
-def test_client_credentials_refused(target_session: TargetSession, api: str, env: Environment, operation: Operation,
-                                    variant: str) -> None:
+@pytest.mark.rule(
+    "client credentials are enforced: missing, partial, malformed, unknown or wrong -> 401 "
+    "with a Client-ID-Enforcement challenge and the documented body, never echoing the secret",
+    auth.MULESOFT + "; " + auth.RFC9110_401,
+)
+def test_client_credentials_refused(
+    target_session: TargetSession, api: str, env: Environment, operation: Operation, variant: str
+) -> None:
     cred = _credential(target_session, env, target_session.default_role(api))
     headers = _client_pair(target_session, api, variant, cred)
     response = _send(target_session, env, operation, headers)
@@ -217,10 +257,13 @@ def test_client_credentials_refused(target_session: TargetSession, api: str, env
     auth.secret_not_echoed(response, sent, operation)
 
 
-@pytest.mark.rule("an application without a contract for the API is refused with 403 (Auth-001)",
-                  '000_2f66a903044d6bbc.txt: "You must register your application with each Chorus API"')
-def test_role_without_contract_forbidden(target_session: TargetSession, api: str, env: Environment,
-                                         operation: Operation, variant: str) -> None:
+@pytest.mark.rule(
+    "an application without a contract for the API is refused with 403 (Auth-001)",
+    '000_2f66a903044d6bbc.txt: "You must register your application with each Chorus API"',
+)
+def test_role_without_contract_forbidden(
+    target_session: TargetSession, api: str, env: Environment, operation: Operation, variant: str
+) -> None:
     headers = target_session.auth_headers(env, api, _role(target_session, env, variant))
     response = _send(target_session, env, operation, headers)
     auth.no_contract_is_forbidden(response, operation)
@@ -232,10 +275,14 @@ def _role(session: TargetSession, env: Environment, role: str) -> str:
     return role
 
 
-@pytest.mark.rule("Core refuses a missing, garbage or revoked token: 401 with a Bearer challenge "
-                  "(invalid_token; no error code when no token was sent)", auth.RFC6750_31)
-def test_bearer_token_refused(target_session: TargetSession, api: str, env: Environment, operation: Operation,
-                              variant: str) -> None:
+@pytest.mark.rule(
+    "Core refuses a missing, garbage or revoked token: 401 with a Bearer challenge "
+    "(invalid_token; no error code when no token was sent)",
+    auth.RFC6750_31,
+)
+def test_bearer_token_refused(
+    target_session: TargetSession, api: str, env: Environment, operation: Operation, variant: str
+) -> None:
     headers = _bearer(target_session, env, variant)
     response = _send(target_session, env, operation, headers)
     bundled = target_session.documents[api].bundled
@@ -247,11 +294,14 @@ def test_bearer_token_refused(target_session: TargetSession, api: str, env: Envi
     auth.error_body_documented(response, bundled, operation)
 
 
-@pytest.mark.rule("a token without the operation's scope is 403 insufficient_scope",
-                  '002_21c12c8c54fabbce.txt: "the specific requests are limited by the scopes associated with '
-                  'the OAuth token"; RFC 6750 3.1')
-def test_insufficient_scope_forbidden(target_session: TargetSession, api: str, env: Environment,
-                                      operation: Operation, variant: str) -> None:
+@pytest.mark.rule(
+    "a token without the operation's scope is 403 insufficient_scope",
+    '002_21c12c8c54fabbce.txt: "the specific requests are limited by the scopes associated with '
+    'the OAuth token"; RFC 6750 3.1',
+)
+def test_insufficient_scope_forbidden(
+    target_session: TargetSession, api: str, env: Environment, operation: Operation, variant: str
+) -> None:
     _credential(target_session, env, "partner")
     scope = variant.removeprefix("scope-")
     headers = {"Authorization": f"Bearer {target_session.token(env, [scope])}"}
@@ -261,10 +311,13 @@ def test_insufficient_scope_forbidden(target_session: TargetSession, api: str, e
     auth.error_body_documented(response, bundled, operation)
 
 
-@pytest.mark.rule("a wrong partner password at the token endpoint is 401 invalid_client",
-                  'RFC 6749 5.2; vendor-facts.md (CarrierX): "401 bad credentials"')
-def test_wrong_partner_password_refused(target_session: TargetSession, api: str, env: Environment,
-                                        operation: Operation, variant: str) -> None:
+@pytest.mark.rule(
+    "a wrong partner password at the token endpoint is 401 invalid_client",
+    'RFC 6749 5.2; vendor-facts.md (CarrierX): "401 bad credentials"',
+)
+def test_wrong_partner_password_refused(
+    target_session: TargetSession, api: str, env: Environment, operation: Operation, variant: str
+) -> None:
     cred = _credential(target_session, env, variant)
     response = target_session.request_token(env, variant, password=_fake(len(cred["password"])))
     auth.wrong_partner_password_is_refused(response, operation)
@@ -275,18 +328,22 @@ def test_wrong_partner_password_refused(target_session: TargetSession, api: str,
 
 
 @pytest.mark.rule("token responses carry Cache-Control: no-store", auth.RFC6749_51)
-def test_token_response_not_cacheable(target_session: TargetSession, api: str, env: Environment,
-                                      operation: Operation, variant: str) -> None:
+def test_token_response_not_cacheable(
+    target_session: TargetSession, api: str, env: Environment, operation: Operation, variant: str
+) -> None:
     _credential(target_session, env, variant)
     response = target_session.request_token(env, variant)
     auth.token_response_not_cacheable(response, operation)
 
 
-@pytest.mark.rule("endpoint APIs take only their own Basic login: none, a wrong password, a Core token or "
-                  "another endpoint API's login -> 401 with a Basic realm challenge",
-                  auth.SEED_002_CORE_TOKEN + '; RFC 7617 2: "realm ... REQUIRED"')
-def test_basic_credentials_refused(target_session: TargetSession, api: str, env: Environment, operation: Operation,
-                                   variant: str) -> None:
+@pytest.mark.rule(
+    "endpoint APIs take only their own Basic login: none, a wrong password, a Core token or "
+    "another endpoint API's login -> 401 with a Basic realm challenge",
+    auth.SEED_002_CORE_TOKEN + '; RFC 7617 2: "realm ... REQUIRED"',
+)
+def test_basic_credentials_refused(
+    target_session: TargetSession, api: str, env: Environment, operation: Operation, variant: str
+) -> None:
     cred = _credential(target_session, env, target_session.default_role(api))
     headers = _basic(target_session, env, api, variant, cred)
     response = _send(target_session, env, operation, headers)
@@ -302,10 +359,13 @@ def test_basic_credentials_refused(target_session: TargetSession, api: str, env:
     auth.secret_not_echoed(response, [cred["password"]], operation)
 
 
-@pytest.mark.rule("positive control: the role's valid credentials are not refused (401/403)",
-                  "the operation's security requirement; without it every refusal above proves nothing")
-def test_valid_credentials_accepted(target_session: TargetSession, api: str, env: Environment, operation: Operation,
-                                    variant: str) -> None:
+@pytest.mark.rule(
+    "positive control: the role's valid credentials are not refused (401/403)",
+    "the operation's security requirement; without it every refusal above proves nothing",
+)
+def test_valid_credentials_accepted(
+    target_session: TargetSession, api: str, env: Environment, operation: Operation, variant: str
+) -> None:
     _credential(target_session, env, variant)
     headers = target_session.auth_headers(env, api, variant)
     response = _send(target_session, env, operation, headers)

@@ -54,8 +54,11 @@ def _cases(session: TargetSession, name: str) -> list[tuple[Any, ...]]:
             elif name == "test_records_do_not_cross_environments" and api in RECORD_ID_FIELDS:
                 out += [(api, pair[1], op, pair) for op in _probe_operations(session, api)]
             elif name == "test_identifiers_do_not_resolve_across_environments":
-                out += [(api, pair[1], op, pair) for op in _probe_operations(session, api)
-                        if op.read_only and "{" in op.path]
+                out += [
+                    (api, pair[1], op, pair)
+                    for op in _probe_operations(session, api)
+                    if op.read_only and "{" in op.path
+                ]
     return out
 
 
@@ -71,8 +74,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 # -- helpers ---------------------------------------------------------------------------------------------
 def _require(session: TargetSession, env: Environment, role: str) -> None:
     if session.credential(env, role) is None:
-        pytest.skip(f"no credentials for role {role!r} in {env}: configure "
-                    f"targets.{session.target.name}.environments.{env}.credentials.{role} in apiconform.toml")
+        pytest.skip(
+            f"no credentials for role {role!r} in {env}: configure "
+            f"targets.{session.target.name}.environments.{env}.credentials.{role} in apiconform.toml"
+        )
 
 
 def _headers(session: TargetSession, env: Environment, api: str) -> dict[str, str]:
@@ -86,13 +91,20 @@ def _known(session: TargetSession, env: Environment, op: Operation) -> list[tupl
     """The environment's published test inputs, each with the full request built from it."""
     known = session.known_inputs(env, op.api, op.operation_id)
     if not known:
-        pytest.skip(f"no known inputs for {op.api} {op.operation_id} in {env}: configure "
-                    f"targets.{session.target.name}.known_inputs.{env}.{op.api}.{op.operation_id}")
+        pytest.skip(
+            f"no known inputs for {op.api} {op.operation_id} in {env}: configure "
+            f"targets.{session.target.name}.known_inputs.{env}.{op.api}.{op.operation_id}"
+        )
     return list(zip(known, sample_requests(session, env, op), strict=False))
 
 
-def _send(session: TargetSession, env: Environment, op: Operation, headers: dict[str, str],
-          request: Request | None = None) -> httpx.Response:
+def _send(
+    session: TargetSession,
+    env: Environment,
+    op: Operation,
+    headers: dict[str, str],
+    request: Request | None = None,
+) -> httpx.Response:
     response: httpx.Response = send_sample(session, env, op, headers, request)
     return response
 
@@ -105,60 +117,94 @@ def _control(response: httpx.Response, env: Environment, what: str) -> None:
 
 # -- tests -----------------------------------------------------------------------------------------------
 @pytest.mark.rule("credentials of one environment are refused (401) by the other", rules.SEED_000_UNIQUE)
-def test_credentials_bound_to_environment(target_session: TargetSession, api: str, env: Environment,
-                                          operation: Operation, pair: tuple[Environment, Environment]) -> None:
+def test_credentials_bound_to_environment(
+    target_session: TargetSession,
+    api: str,
+    env: Environment,
+    operation: Operation,
+    pair: tuple[Environment, Environment],
+) -> None:
     source, target = pair
     foreign = _headers(target_session, source, api)
     _control(_send(target_session, source, operation, foreign), source, f"{api} credentials of {source}")
     response = _send(target_session, target, operation, foreign)
-    what = {"bearer": "a Core token", "basic": "an endpoint Basic login"}.get(target_session.kind(api),
-                                                                             "a client id and secret")
+    what = {"bearer": "a Core token", "basic": "an endpoint Basic login"}.get(
+        target_session.kind(api), "a client id and secret"
+    )
     rules.credentials_bound_to_environment(response, operation, what, source, target)
 
 
-@pytest.mark.rule("the partner login of one environment gets no token from the other",
-                  rules.SEED_000_UNIQUE + '; 002_21c12c8c54fabbce.txt: "obtaining a CarrierX account"')
-def test_partner_login_bound_to_environment(target_session: TargetSession, api: str, env: Environment,
-                                            operation: Operation, pair: tuple[Environment, Environment]) -> None:
+@pytest.mark.rule(
+    "the partner login of one environment gets no token from the other",
+    rules.SEED_000_UNIQUE + '; 002_21c12c8c54fabbce.txt: "obtaining a CarrierX account"',
+)
+def test_partner_login_bound_to_environment(
+    target_session: TargetSession,
+    api: str,
+    env: Environment,
+    operation: Operation,
+    pair: tuple[Environment, Environment],
+) -> None:
     source, target = pair
     role = target_session.default_role(api)
     _require(target_session, source, role)
     login = target_session.credential(source, role) or {}
     _control(target_session.request_token(source, role), source, f"the {role} login of {source}")
     response = target_session.client.request(
-        "POST", target_session.base_url(target, api) + operation.path, token_request=True,
+        "POST",
+        target_session.base_url(target, api) + operation.path,
+        token_request=True,
         data={"grant_type": "password", "username": login["username"], "password": login["password"]},
         production=target_session.target.environments[target].production,
     )
     rules.credentials_bound_to_environment(response, operation, f"the {role} login", source, target)
 
 
-@pytest.mark.rule("records found with one environment's test inputs never appear in the other's answer",
-                  rules.SEED_000_APPS + '; 004_986340a3ec2669ec.txt sample request/response')
-def test_records_do_not_cross_environments(target_session: TargetSession, api: str, env: Environment,
-                                           operation: Operation, pair: tuple[Environment, Environment]) -> None:
+@pytest.mark.rule(
+    "records found with one environment's test inputs never appear in the other's answer",
+    rules.SEED_000_APPS + "; 004_986340a3ec2669ec.txt sample request/response",
+)
+def test_records_do_not_cross_environments(
+    target_session: TargetSession,
+    api: str,
+    env: Environment,
+    operation: Operation,
+    pair: tuple[Environment, Environment],
+) -> None:
     source, target = pair
     id_field = RECORD_ID_FIELDS[api]
-    source_headers, target_headers = _headers(target_session, source, api), _headers(target_session, target, api)
+    source_headers, target_headers = (
+        _headers(target_session, source, api),
+        _headers(target_session, target, api),
+    )
     for _, request in _known(target_session, source, operation):
         found = _send(target_session, source, operation, source_headers, request)
         source_ids = rules.record_ids(found.json() if found.status_code == 200 else None, id_field)
         if not source_ids:
-            pytest.skip(f"{source}'s known input for {operation.operation_id} finds no record in {source} "
-                        f"({found.status_code}); fix known_inputs")
+            pytest.skip(
+                f"{source}'s known input for {operation.operation_id} finds no record in {source} "
+                f"({found.status_code}); fix known_inputs"
+            )
         answer = _send(target_session, target, operation, target_headers, request)
         target_ids = rules.record_ids(answer.json() if answer.status_code == 200 else None, id_field)
         rules.records_do_not_cross_environments(source_ids, target_ids, operation, id_field, source, target)
 
 
-@pytest.mark.rule("an identifier known in one environment is not found (404) in the other",
-                  rules.SEED_000_APPS)
+@pytest.mark.rule(
+    "an identifier known in one environment is not found (404) in the other", rules.SEED_000_APPS
+)
 def test_identifiers_do_not_resolve_across_environments(
-    target_session: TargetSession, api: str, env: Environment, operation: Operation,
+    target_session: TargetSession,
+    api: str,
+    env: Environment,
+    operation: Operation,
     pair: tuple[Environment, Environment],
 ) -> None:
     source, target = pair
-    source_headers, target_headers = _headers(target_session, source, api), _headers(target_session, target, api)
+    source_headers, target_headers = (
+        _headers(target_session, source, api),
+        _headers(target_session, target, api),
+    )
     known = [(k, r) for k, r in _known(target_session, source, operation) if k.get("path_parameters")]
     if not known:
         pytest.skip(f"no known path parameters for {operation.operation_id} in {source}")
@@ -166,7 +212,9 @@ def test_identifiers_do_not_resolve_across_environments(
         found = _send(target_session, source, operation, source_headers, request)
         identifier = ", ".join(f"{k}" for k in item["path_parameters"])
         if found.status_code != 200:
-            pytest.skip(f"{source}'s known {identifier} is not found in {source} ({found.status_code}); "
-                        "fix known_inputs")
+            pytest.skip(
+                f"{source}'s known {identifier} is not found in {source} ({found.status_code}); "
+                "fix known_inputs"
+            )
         answer = _send(target_session, target, operation, target_headers, request)
         rules.identifiers_do_not_resolve_across_environments(answer, operation, identifier, source, target)

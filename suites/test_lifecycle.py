@@ -31,8 +31,10 @@ RESTRICTED_PLAN = "gold"
 MANUAL = {
     "secret": "that the client secret is shown once at registration and never again on the app's page",
     "activate": "that an app's new credentials work as soon as its access request shows Activated",
-    "reset": "that after resetting the client secret the old one is refused at once (401) and the new one works",
-    "pending": "that calls under a contract Pending Approval are refused (403) and served once the admin approves",
+    "reset": "that after resetting the client secret the old one is refused at once (401) "
+    "and the new one works",
+    "pending": "that calls under a contract Pending Approval are refused (403) "
+    "and served once the admin approves",
     "cancel": "that cancelling an API access contract refuses the app's calls at once (403)",
     "switch": "that switching an app to the other environment cancels every contract of the old one",
 }
@@ -54,8 +56,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 def _portal(session: TargetSession, step: str) -> PortalClient:
     """The portal client, or a skip that tells QA what to verify by hand in the vendor's portal."""
     if session.target.portal is None:
-        pytest.skip(f"target {session.target.name!r} has no portal API: verify by hand in the vendor portal "
-                    f"{MANUAL[step]} (seeds 001/003)")
+        pytest.skip(
+            f"target {session.target.name!r} has no portal API: verify by hand in the vendor portal "
+            f"{MANUAL[step]} (seeds 001/003)"
+        )
     return PortalClient(session)
 
 
@@ -93,8 +97,10 @@ def test_secret_shown_once(target_session: TargetSession, api: str, env: Environ
     rules.secret_shown_once(portal.get_app(registration.app.app_id), secret, "getApp")
 
 
-@pytest.mark.rule("an access request under an open plan is activated and the new credentials work",
-                  "001_b01efb95404991cf.txt")
+@pytest.mark.rule(
+    "an access request under an open plan is activated and the new credentials work",
+    "001_b01efb95404991cf.txt",
+)
 def test_activated_contract_accepted(target_session: TargetSession, api: str, env: Environment) -> None:
     portal = _portal(target_session, "activate")
     registration = _register(portal, env, OPEN_PLAN, "activate")
@@ -104,7 +110,9 @@ def test_activated_contract_accepted(target_session: TargetSession, api: str, en
     rules.activated_contract_accepted(status, _label(target_session, env, api))
 
 
-@pytest.mark.rule("a reset client secret stops working at once; the new one works", "003_8fdf1104dfad6f49.txt")
+@pytest.mark.rule(
+    "a reset client secret stops working at once; the new one works", "003_8fdf1104dfad6f49.txt"
+)
 def test_reset_secret_revokes_old(target_session: TargetSession, api: str, env: Environment) -> None:
     portal = _portal(target_session, "reset")
     registration = _register(portal, env, OPEN_PLAN, "reset")
@@ -119,8 +127,10 @@ def test_reset_secret_revokes_old(target_session: TargetSession, api: str, env: 
     rules.reset_secret_revokes_old(status_old, status_new, label)
 
 
-@pytest.mark.rule("a restricted plan's contract waits for approval; calls are refused until the admin approves",
-                  "001_b01efb95404991cf.txt; 003_8fdf1104dfad6f49.txt")
+@pytest.mark.rule(
+    "a restricted plan's contract waits for approval; calls are refused until the admin approves",
+    "001_b01efb95404991cf.txt; 003_8fdf1104dfad6f49.txt",
+)
 def test_pending_contract_refused(target_session: TargetSession, api: str, env: Environment) -> None:
     portal = _portal(target_session, "pending")
     registration = _register(portal, env, RESTRICTED_PLAN, "pending")
@@ -154,13 +164,18 @@ def test_switch_cancels_contracts(target_session: TargetSession, api: str, env: 
     portal = _portal(target_session, "switch")
     others = [e for e in target_session.target.environments if e != env]
     if not others:
-        pytest.skip(f"target {target_session.target.name!r} has only {env}: configure a second environment "
-                    "to check that switching cancels contracts")
+        pytest.skip(
+            f"target {target_session.target.name!r} has only {env}: configure a second environment "
+            "to check that switching cancels contracts"
+        )
     registration = _register(portal, env, OPEN_PLAN, "switch")
     secret = _registered_secret(registration)
     app = registration.app
-    apis = [a for a in target_session.target.apis() if target_session.kind(a) == "client_pair"
-            and env in target_session.environments(a)]
+    apis = [
+        a
+        for a in target_session.target.apis()
+        if target_session.kind(a) == "client_pair" and env in target_session.environments(a)
+    ]
     contracts = [portal.request_access(app.app_id, a, env) for a in apis]
     for contract in contracts:
         rules.access_activated(contract, "requestAccess")

@@ -56,11 +56,15 @@ def _spend(session: TargetSession, api: str, env: Environment) -> Spent:
     auth = session.auth_headers(env, api, ROLE)
     first = rules.LimitCall.from_response(1, send_sample(session, env, op, auth, request), op.label)
     if first.status in (401, 403):
-        raise ConfigError(f"the {ROLE!r} credential of {env} is refused by {api} (HTTP {first.status}); check it")
+        raise ConfigError(
+            f"the {ROLE!r} credential of {env} is refused by {api} (HTTP {first.status}); check it"
+        )
     limit = rules.limit_announced(first, rules.limit_headers_required(session, op), op.label)
     if limit is None:
-        pytest.skip(f"{api} sent no X-RateLimit-Limit in {env}: cannot tell the limit of role {ROLE!r}; "
-                    "verify by hand that calls past the plan's limit are refused with 429 and Retry-After")
+        pytest.skip(
+            f"{api} sent no X-RateLimit-Limit in {env}: cannot tell the limit of role {ROLE!r}; "
+            "verify by hand that calls past the plan's limit are refused with 429 and Retry-After"
+        )
     _ensure_affordable(session, limit)
     calls = [first]
     while len(calls) < limit + 1 and not calls[-1].refused:
@@ -74,12 +78,16 @@ def _ensure_affordable(session: TargetSession, limit: int) -> None:
     needed = limit + (1 if session.target.portal is not None else 0)
     remaining = session.client.budget.remaining
     if limit > rules.MAX_CHECKED_LIMIT:
-        pytest.skip(f"the {ROLE!r} plan allows {limit} calls per window: checking it would spend {limit + 1} "
-                    f"requests; configure role {ROLE!r} with an app on a plan of at most "
-                    f"{rules.MAX_CHECKED_LIMIT} calls per window")
+        pytest.skip(
+            f"the {ROLE!r} plan allows {limit} calls per window: checking it would spend {limit + 1} "
+            f"requests; configure role {ROLE!r} with an app on a plan of at most "
+            f"{rules.MAX_CHECKED_LIMIT} calls per window"
+        )
     if needed > remaining:
-        pytest.skip(f"checking a limit of {limit} calls spends {limit + 1} requests but the run has {remaining} "
-                    f"left: raise budget.max_requests of target {session.target.name!r} in apiconform.toml")
+        pytest.skip(
+            f"checking a limit of {limit} calls spends {limit + 1} requests but the run has {remaining} "
+            f"left: raise budget.max_requests of target {session.target.name!r} in apiconform.toml"
+        )
 
 
 def _usage_calls(spent: Spent) -> int:
@@ -108,8 +116,11 @@ def _check(session: TargetSession, api: str, env: Environment, spent: Spent) -> 
     credential = session.credential(env, ROLE) or {}
     if session.target.portal is not None and credential.get("app_id"):
         usage = PortalClient(session).usage(credential["app_id"])
-        checks.append(lambda: rules.usage_matches_calls(
-            usage, api, spent.op.operation_id, _usage_calls(spent), spent.limit, label))
+        checks.append(
+            lambda: rules.usage_matches_calls(
+                usage, api, spent.op.operation_id, _usage_calls(spent), spent.limit, label
+            )
+        )
     for check in checks:
         try:
             check()
@@ -125,8 +136,10 @@ def _check(session: TargetSession, api: str, env: Environment, spent: Spent) -> 
 )
 def test_plan_limit_enforced(target_session: TargetSession, api: str, env: Environment) -> None:
     if target_session.credential(env, ROLE) is None:
-        pytest.skip(f"no {ROLE!r} credential for {env}: configure credentials.{ROLE} (client_id, client_secret) "
-                    f"of an app on a plan with a small per-operation limit to check {api}'s rate limit")
+        pytest.skip(
+            f"no {ROLE!r} credential for {env}: configure credentials.{ROLE} (client_id, client_secret) "
+            f"of an app on a plan with a small per-operation limit to check {api}'s rate limit"
+        )
     spent = _spend(target_session, api, env)
     if rules.window_rolled_over(spent.calls) and target_session.client.budget.remaining > spent.limit + 2:
         spent = _spend(target_session, api, env)  # the fixed window ended mid-run: measure in the new one

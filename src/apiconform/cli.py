@@ -61,30 +61,31 @@ def _cmd_targets(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     table = Table(title="apiconform targets", show_lines=True)
-    for column in ("target", "environment", "production", "APIs and base URLs", "budget"):
+    for column in ("target", "environment", "production", "budget"):
         table.add_column(column, overflow="fold")
+    table.add_column("APIs and base URLs", overflow="fold", min_width=56)
     table.add_column("credentials (environment variable)", no_wrap=True)
     apis = [doc.name for doc in api_documents() if doc.name != "portal"]
     budget = f"{EMBEDDED_BUDGET.requests_per_second:g} req/s, max {EMBEDDED_BUDGET.max_requests}"
     for env in ("sandbox", "production"):
         urls = f"http://127.0.0.1:<port>/{env}/<api>, port chosen at start\nAPIs: {', '.join(apis)}"
         label = EMBEDDED + (" (default)" if config.defaults.target == EMBEDDED else "")
-        table.add_row(label, env, "no", urls, budget,
-                      "provisioned at start (throwaway; `apiconform sandbox serve` prints them)")
+        table.add_row(label, env, "no", budget, urls,
+                      "throwaway, made at start (`sandbox serve` prints them)")
     for name, target in config.targets.items():
         try:
             resolved = resolve_target(name, config).environments
         except ApiconformError as exc:
-            table.add_row(name, "-", "-", "-", "-", f"error: {exc}")
+            table.add_row(name, "-", "-", "-", "-", f"error: {exc}")  # e.g. its dotenv file is missing
             continue
         budget = f"{target.budget.requests_per_second:g} req/s, max {target.budget.max_requests}"
         label = name + (" (default)" if config.defaults.target == name else "")
         for env_name, env_config in target.environments.items():
             urls = "\n".join(f"{api}: {url}" for api, url in sorted(env_config.base_urls.items()))
-            table.add_row(label, env_name, "YES" if env_config.production else "no", urls or "none", budget,
+            table.add_row(label, env_name, "YES" if env_config.production else "no", budget, urls or "none",
                           "\n".join(_credential_lines(env_config, resolved[env_name].missing)))
     console = Console()
-    Console(width=max(console.width, 160) if not console.is_terminal else None).print(table)
+    Console(width=max(console.width, 200) if not console.is_terminal else None).print(table)
     return 0
 
 

@@ -33,20 +33,35 @@ DEFECTS = {
 }
 
 
-def run_suites(tmp_path: Path, *extra: str, env: dict[str, str] | None = None) -> tuple[int, dict[str, Any], str]:
+def run_suites(
+    tmp_path: Path, *extra: str, env: dict[str, str] | None = None
+) -> tuple[int, dict[str, Any], str]:
     """Run both suites; (exit code, results JSON, output)."""
     results = tmp_path / "r.json"
-    command = [sys.executable, "-m", "pytest", *SUITES, "-q", "-p", "no:cacheprovider",
-               "--results-json", str(results), *extra]
-    proc = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300,
-                          env={**os.environ, **(env or {})})
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        *SUITES,
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "--results-json",
+        str(results),
+        *extra,
+    ]
+    proc = subprocess.run(
+        command, cwd=REPO, capture_output=True, text=True, timeout=300, env={**os.environ, **(env or {})}
+    )
     output = proc.stdout + proc.stderr
     assert results.is_file(), output[-3000:]
     return proc.returncode, json.loads(results.read_text(encoding="utf-8")), output
 
 
 def records_of(data: dict[str, Any], concern: str, outcome: str | None = None) -> list[dict[str, Any]]:
-    return [t for t in data["tests"] if t["concern"] == concern and (outcome is None or t["outcome"] == outcome)]
+    return [
+        t for t in data["tests"] if t["concern"] == concern and (outcome is None or t["outcome"] == outcome)
+    ]
 
 
 @pytest.mark.slow
@@ -86,10 +101,13 @@ def _toml_value(value: Any) -> str:
 
 
 def vendor_config(server: SandboxServer, path: Path) -> dict[str, str]:
-    """Write a vendor-like target (sandbox only, no portal) for the running server; the credential variables."""
+    """Write a vendor-like target (sandbox only, no portal) for the server; its credential variables."""
     manifest = server.manifest
-    lines = ["[targets.vendorlike]", 'description = "the sandbox seen as a vendor (no portal API)"',
-             "[targets.vendorlike.environments.sandbox.base_urls]"]
+    lines = [
+        "[targets.vendorlike]",
+        'description = "the sandbox seen as a vendor (no portal API)"',
+        "[targets.vendorlike.environments.sandbox.base_urls]",
+    ]
     lines += [f'"{api}" = "{manifest.base_url("sandbox", api)}"' for api in CLIENT_APIS]
     variables: dict[str, str] = {}
     for role in ("primary", "limited"):
@@ -112,7 +130,9 @@ def test_vendor_target_without_portal_skips_lifecycle_with_manual_steps(tmp_path
     config = tmp_path / "apiconform.toml"
     with SandboxServer() as server:
         variables = vendor_config(server, config)
-        code, data, output = run_suites(tmp_path, "--config", str(config), "--target", "vendorlike", env=variables)
+        code, data, output = run_suites(
+            tmp_path, "--config", str(config), "--target", "vendorlike", env=variables
+        )
     assert code == 0, output[-3000:]
     assert data["target"] == "vendorlike"
     lifecycle = records_of(data, "lifecycle")

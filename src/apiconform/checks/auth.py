@@ -37,11 +37,24 @@ REFUSED = (401, 403)
 _PARAM = re.compile(r'([A-Za-z0-9_-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))')
 
 
-def _violation(check: str, message: str, op: Operation, response: httpx.Response | None = None,
-               documented: Any = None, source: str | None = None) -> ContractViolation:
+def _violation(
+    check: str,
+    message: str,
+    op: Operation,
+    response: httpx.Response | None = None,
+    documented: Any = None,
+    source: str | None = None,
+) -> ContractViolation:
     received = None if response is None else f"{response.status_code} {_snippet(response)}"
-    return ContractViolation(Category.AUTH, check, message, received=received, documented=documented,
-                             source=source, operation=op.label)
+    return ContractViolation(
+        Category.AUTH,
+        check,
+        message,
+        received=received,
+        documented=documented,
+        source=source,
+        operation=op.label,
+    )
 
 
 def _snippet(response: httpx.Response, limit: int = 300) -> str:
@@ -81,8 +94,10 @@ def documented_header(bundled: JSON, op: Operation, status: int, name: str) -> J
 def parse_challenge(value: str) -> tuple[str, dict[str, str]]:
     """The auth scheme and auth-params of one challenge (RFC 9110 11.3), e.g. ``Bearer error="..."``."""
     scheme, _, rest = value.strip().partition(" ")
-    params = {m.group(1).lower(): m.group(2) if m.group(2) is not None else m.group(3)
-              for m in _PARAM.finditer(rest)}
+    params = {
+        m.group(1).lower(): m.group(2) if m.group(2) is not None else m.group(3)
+        for m in _PARAM.finditer(rest)
+    }
     return scheme, params
 
 
@@ -94,11 +109,18 @@ def _body(response: httpx.Response) -> Any:
 
 
 # -- status rules ----------------------------------------------------------------------------------------
-def _expect_status(check: str, response: httpx.Response, op: Operation, expected: int, what: str,
-                   source: str) -> None:
+def _expect_status(
+    check: str, response: httpx.Response, op: Operation, expected: int, what: str, source: str
+) -> None:
     if response.status_code != expected:
-        raise _violation(check, f"{what} was answered {response.status_code}, not {expected}", op, response,
-                         documented=f"{expected}", source=source)
+        raise _violation(
+            check,
+            f"{what}: answered {response.status_code} instead of {expected}",
+            op,
+            response,
+            documented=f"{expected}",
+            source=source,
+        )
 
 
 def missing_credentials_are_refused(response: httpx.Response, op: Operation, what: str) -> None:
@@ -114,44 +136,71 @@ def invalid_credentials_are_refused(response: httpx.Response, op: Operation, wha
 def wrong_secret_is_refused(response: httpx.Response, op: Operation) -> None:
     """A valid client id with a wrong secret is 401: a gateway that only checks the id is open to anyone
     who saw an id (ids are not secret; schemathesis never sends this combination)."""
-    _expect_status("wrong_secret_is_refused", response, op, 401, "a valid client id with a wrong secret",
-                   MULESOFT + '; 000_2f66a903044d6bbc.txt: "Reset Client Secret ... compromised"')
+    _expect_status(
+        "wrong_secret_is_refused",
+        response,
+        op,
+        401,
+        "a valid client id with a wrong secret",
+        MULESOFT + '; 000_2f66a903044d6bbc.txt: "Reset Client Secret ... compromised"',
+    )
 
 
 def no_contract_is_forbidden(response: httpx.Response, op: Operation) -> None:
     """Valid credentials of an application without a contract for this API are 403 (Auth-001)."""
-    _expect_status("no_contract_is_forbidden", response, op, 403,
-                   "valid credentials of an application without a contract for this API",
-                   '000_2f66a903044d6bbc.txt: "You must register your application with each Chorus API"; '
-                   "vendor-facts.md: Auth-001 403")
+    _expect_status(
+        "no_contract_is_forbidden",
+        response,
+        op,
+        403,
+        "valid credentials of an application without a contract for this API",
+        '000_2f66a903044d6bbc.txt: "You must register your application with each Chorus API"; '
+        "vendor-facts.md: Auth-001 403",
+    )
 
 
 def valid_credentials_are_accepted(response: httpx.Response, op: Operation, role: str) -> None:
     """Positive control: if valid credentials are refused, every negative result of the matrix is void."""
     if response.status_code in REFUSED:
-        raise _violation("valid_credentials_are_accepted",
-                         f"valid credentials of role {role!r} were refused with {response.status_code}",
-                         op, response, documented="any status but 401/403",
-                         source="the operation's security requirement (OpenAPI document)")
+        raise _violation(
+            "valid_credentials_are_accepted",
+            f"valid credentials of role {role!r} were refused with {response.status_code}",
+            op,
+            response,
+            documented="any status but 401/403",
+            source="the operation's security requirement (OpenAPI document)",
+        )
 
 
 # -- challenges ------------------------------------------------------------------------------------------
-def challenge_header_present(response: httpx.Response, bundled: JSON, op: Operation,
-                             required: bool = True) -> str | None:
+def challenge_header_present(
+    response: httpx.Response, bundled: JSON, op: Operation, required: bool = True
+) -> str | None:
     """A 401 carries ``WWW-Authenticate`` (RFC 9110) whose value the contract documents (schema)."""
     value = response.headers.get("www-authenticate")
     header = documented_header(bundled, op, response.status_code, "WWW-Authenticate")
     if value is None:
         if required or (header is not None and header.get("required")):
-            raise _violation("challenge_header_present", f"a {response.status_code} without a challenge", op,
-                             response, documented=_documented_value(header), source=RFC9110_401)
+            raise _violation(
+                "challenge_header_present",
+                f"a {response.status_code} without a challenge",
+                op,
+                response,
+                documented=_documented_value(header),
+                source=RFC9110_401,
+            )
         return None
     value = str(value)
     schema = (header or {}).get("schema")
     if schema is not None and not Draft202012Validator(schema).is_valid(value):
-        raise _violation("challenge_header_present", "the challenge is not the documented one", op, response,
-                         documented=_documented_value(header),
-                         source=str((header or {}).get("x-source", RFC9110_401)))
+        raise _violation(
+            "challenge_header_present",
+            "the challenge is not the documented one",
+            op,
+            response,
+            documented=_documented_value(header),
+            source=str((header or {}).get("x-source", RFC9110_401)),
+        )
     return value
 
 
@@ -166,10 +215,14 @@ def bearer_challenge_without_error_code(response: httpx.Response, bundled: JSON,
     value = challenge_header_present(response, bundled, op) or ""
     scheme, params = parse_challenge(value)
     if scheme.lower() != "bearer" or "error" in params:
-        raise _violation("bearer_challenge_without_error_code",
-                         "a request without a token got a challenge that is not a plain Bearer challenge",
-                         op, response, documented='Bearer realm="..." (no error attribute)',
-                         source=RFC6750_31 + ': "SHOULD NOT include an error code"')
+        raise _violation(
+            "bearer_challenge_without_error_code",
+            "a request without a token got a challenge that is not a plain Bearer challenge",
+            op,
+            response,
+            documented='Bearer realm="..." (no error attribute)',
+            source=RFC6750_31 + ': "SHOULD NOT include an error code"',
+        )
 
 
 def invalid_token_is_refused(response: httpx.Response, bundled: JSON, op: Operation, what: str) -> None:
@@ -178,12 +231,19 @@ def invalid_token_is_refused(response: httpx.Response, bundled: JSON, op: Operat
     _bearer_error("invalid_token_is_refused", response, bundled, op, "invalid_token")
 
 
-def insufficient_scope_is_forbidden(response: httpx.Response, bundled: JSON, op: Operation,
-                                    scope: str) -> None:
+def insufficient_scope_is_forbidden(
+    response: httpx.Response, bundled: JSON, op: Operation, scope: str
+) -> None:
     """A token without the operation's scope is 403 ``insufficient_scope`` (seed 002: "not authorized to
     make a specific request"; RFC 6750 3.1), in the challenge and in the body."""
-    _expect_status("insufficient_scope_is_forbidden", response, op, 403,
-                   f"a token with only the scope {scope!r}", RFC6750_31 + ': "insufficient_scope ... 403"')
+    _expect_status(
+        "insufficient_scope_is_forbidden",
+        response,
+        op,
+        403,
+        f"a token with only the scope {scope!r}",
+        RFC6750_31 + ': "insufficient_scope ... 403"',
+    )
     _bearer_error("insufficient_scope_is_forbidden", response, bundled, op, "insufficient_scope")
 
 
@@ -191,12 +251,24 @@ def _bearer_error(check: str, response: httpx.Response, bundled: JSON, op: Opera
     value = challenge_header_present(response, bundled, op) or ""
     scheme, params = parse_challenge(value)
     if scheme.lower() != "bearer" or params.get("error") != code:
-        raise _violation(check, f"the challenge does not say error={code!r}", op, response,
-                         documented=f'Bearer ..., error="{code}"', source=RFC6750_31)
+        raise _violation(
+            check,
+            f"the challenge does not say error={code!r}",
+            op,
+            response,
+            documented=f'Bearer ..., error="{code}"',
+            source=RFC6750_31,
+        )
     body = _body(response)
     if not isinstance(body, dict) or body.get("error") != code:
-        raise _violation(check, f"the body does not say error={code!r}", op, response,
-                         documented=f'{{"error": "{code}", ...}}', source=RFC6750_31)
+        raise _violation(
+            check,
+            f"the body does not say error={code!r}",
+            op,
+            response,
+            documented=f'{{"error": "{code}", ...}}',
+            source=RFC6750_31,
+        )
 
 
 def basic_challenge_has_realm(response: httpx.Response, bundled: JSON, op: Operation) -> None:
@@ -204,8 +276,14 @@ def basic_challenge_has_realm(response: httpx.Response, bundled: JSON, op: Opera
     value = challenge_header_present(response, bundled, op) or ""
     scheme, params = parse_challenge(value)
     if scheme.lower() != "basic" or "realm" not in params:
-        raise _violation("basic_challenge_has_realm", "the 401 challenge is not Basic with a realm", op,
-                         response, documented='Basic realm="..."', source='RFC 7617 2: "realm ... REQUIRED"')
+        raise _violation(
+            "basic_challenge_has_realm",
+            "the 401 challenge is not Basic with a realm",
+            op,
+            response,
+            documented='Basic realm="..."',
+            source='RFC 7617 2: "realm ... REQUIRED"',
+        )
 
 
 # -- bodies ----------------------------------------------------------------------------------------------
@@ -223,9 +301,14 @@ def error_body_documented(response: httpx.Response, bundled: JSON, op: Operation
     if body is None or errors:
         problem = "not JSON" if body is None else errors[0].message
         message = f"the {response.status_code} body breaks its schema: {problem}"
-        raise _violation("error_body_documented", message,
-                         op, response, documented=schema.get("$ref", "documented schema"),
-                         source=str((documented or {}).get("x-source", "the operation's responses")))
+        raise _violation(
+            "error_body_documented",
+            message,
+            op,
+            response,
+            documented=schema.get("$ref", "documented schema"),
+            source=str((documented or {}).get("x-source", "the operation's responses")),
+        )
 
 
 def secret_not_echoed(response: httpx.Response, sent_secrets: list[str], op: Operation) -> None:
@@ -233,41 +316,80 @@ def secret_not_echoed(response: httpx.Response, sent_secrets: list[str], op: Ope
     text = response.text
     headers = " ".join(v for k, v in response.headers.items() if k.lower() != "set-cookie")
     if any(secret and (secret in text or secret in headers) for secret in sent_secrets):
-        raise _violation("secret_not_echoed", "the response repeats the client secret that was sent", op,
-                         response, documented="no credential value in any response",
-                         source="vendor-facts.md (seed 003): the secret is shown once; OWASP API8:2023")
+        raise _violation(
+            "secret_not_echoed",
+            "the response repeats the client secret that was sent",
+            op,
+            response,
+            documented="no credential value in any response",
+            source="vendor-facts.md (seed 003): the secret is shown once; OWASP API8:2023",
+        )
 
 
 def core_token_refused_on_endpoint_api(response: httpx.Response, bundled: JSON, op: Operation) -> None:
     """Seed 002: a Core Bearer token on Conference/FlexML/Mediator "will return the unauthorized error"."""
-    _expect_status("core_token_refused_on_endpoint_api", response, op, 401, "a Core API Bearer token",
-                   SEED_002_CORE_TOKEN)
+    _expect_status(
+        "core_token_refused_on_endpoint_api",
+        response,
+        op,
+        401,
+        "a Core API Bearer token",
+        SEED_002_CORE_TOKEN,
+    )
     body = _body(response)
     if not isinstance(body, dict) or body.get("message") != "unauthorized":
-        raise _violation("core_token_refused_on_endpoint_api", "the refusal does not say 'unauthorized'", op,
-                         response, documented='{"message": "unauthorized"}', source=SEED_002_CORE_TOKEN)
+        raise _violation(
+            "core_token_refused_on_endpoint_api",
+            "the refusal does not say 'unauthorized'",
+            op,
+            response,
+            documented='{"message": "unauthorized"}',
+            source=SEED_002_CORE_TOKEN,
+        )
 
 
 # -- the token endpoint ----------------------------------------------------------------------------------
 def wrong_partner_password_is_refused(response: httpx.Response, op: Operation) -> None:
     """RFC 6749 5.2: a wrong login at the token endpoint is 401 ``invalid_client`` and issues nothing."""
-    _expect_status("wrong_partner_password_is_refused", response, op, 401, "a wrong partner password",
-                   'RFC 6749 5.2: "invalid_client ... 401"; vendor-facts.md: "401 bad credentials"')
+    _expect_status(
+        "wrong_partner_password_is_refused",
+        response,
+        op,
+        401,
+        "a wrong partner password",
+        'RFC 6749 5.2: "invalid_client ... 401"; vendor-facts.md: "401 bad credentials"',
+    )
     body = _body(response)
     if not isinstance(body, dict) or body.get("error") != "invalid_client" or "access_token" in body:
-        raise _violation("wrong_partner_password_is_refused", "the body is not error=invalid_client", op,
-                         response, documented='{"error": "invalid_client"}', source="RFC 6749 5.2")
+        raise _violation(
+            "wrong_partner_password_is_refused",
+            "the body is not error=invalid_client",
+            op,
+            response,
+            documented='{"error": "invalid_client"}',
+            source="RFC 6749 5.2",
+        )
 
 
 def token_response_not_cacheable(response: httpx.Response, op: Operation) -> None:
     """RFC 6749 5.1: a response carrying a token must not be stored by any cache."""
     if response.status_code != 200:
-        raise _violation("token_response_not_cacheable", "the partner login got no token", op, response,
-                         documented="200 with a token", source="RFC 6749 5.1")
+        raise _violation(
+            "token_response_not_cacheable",
+            "the partner login got no token",
+            op,
+            response,
+            documented="200 with a token",
+            source="RFC 6749 5.1",
+        )
     directives = {d.strip().lower() for d in response.headers.get("cache-control", "").split(",")}
     if "no-store" not in directives:
         raise ContractViolation(
-            Category.AUTH, "token_response_not_cacheable", "a token response may be cached",
+            Category.AUTH,
+            "token_response_not_cacheable",
+            "a token response may be cached",
             received=f"Cache-Control: {response.headers.get('cache-control')!r}",
-            documented="Cache-Control: no-store", source=RFC6749_51, operation=op.label,
+            documented="Cache-Control: no-store",
+            source=RFC6749_51,
+            operation=op.label,
         )

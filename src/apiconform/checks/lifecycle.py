@@ -15,12 +15,21 @@ from pydantic import SecretStr
 
 from apiconform.checks.failures import Category, ContractViolation
 
-SEED_SECRET_ONCE = '003_8fdf1104dfad6f49.txt: "Make a note of your client secret because it is displayed only once"'
+SEED_SECRET_ONCE = (
+    '003_8fdf1104dfad6f49.txt: "Make a note of your client secret because it is displayed only once"'
+)
 SEED_RESET = '003_8fdf1104dfad6f49.txt: "You can reset your client secret"'
-SEED_ACTIVATED = '001_b01efb95404991cf.txt: "If the request is automatically approved, the post status is Activated."'
-SEED_PENDING = ('001_b01efb95404991cf.txt: "If the request is not approved, the status is Pending Approval." / '
-                '003_8fdf1104dfad6f49.txt: "Some plans are restricted and require you to request access"')
-SEED_APPROVED = '001_b01efb95404991cf.txt: "Upon approval by the API Admin, the API Access Request status changes to Active."'
+SEED_ACTIVATED = (
+    '001_b01efb95404991cf.txt: "If the request is automatically approved, the post status is Activated."'
+)
+SEED_PENDING = (
+    '001_b01efb95404991cf.txt: "If the request is not approved, the status is Pending Approval." / '
+    '003_8fdf1104dfad6f49.txt: "Some plans are restricted and require you to request access"'
+)
+SEED_APPROVED = (
+    '001_b01efb95404991cf.txt: "Upon approval by the API Admin, '
+    'the API Access Request status changes to Active."'
+)
 SEED_CANCEL = '001_b01efb95404991cf.txt: "You can deactivate app access at any time." (Cancel)'
 SEED_SWITCH = '001_b01efb95404991cf.txt: "Note that contracts are cancelled when you switch environments."'
 REFUSED_CONTRACT = "HTTP 403 (gateway: the application's contract is not activated)"
@@ -40,12 +49,19 @@ def _status_text(status: int) -> str:
 
 
 def secret_shown_at_registration(secret: SecretStr | None, keys: Iterable[str], operation: str) -> None:
-    """Registering an app shows its client secret (seed 003: "you will be shown your app client ID and client secret")."""
+    """Registering an app shows its client secret.
+
+    Seed 003: "you will be shown your app client ID and client secret".
+    """
     if secret is None:
         raise ContractViolation(
-            Category.LIFECYCLE, "secret-shown-at-registration", "the registration answer carries no client_secret",
-            received=sorted(keys), documented="client_id and client_secret in the registration answer",
-            source=SEED_SECRET_ONCE, operation=operation,
+            Category.LIFECYCLE,
+            "secret-shown-at-registration",
+            "the registration answer carries no client_secret",
+            received=sorted(keys),
+            documented="client_id and client_secret in the registration answer",
+            source=SEED_SECRET_ONCE,
+            operation=operation,
         )
 
 
@@ -54,9 +70,13 @@ def secret_shown_once(app_view: dict[str, Any], secret: SecretStr, operation: st
     leaked = "client_secret" in app_view or secret.get_secret_value() in repr(app_view)
     if leaked:
         raise ContractViolation(
-            Category.LIFECYCLE, "secret-shown-once", "reading the application returns its client secret",
-            received=f"keys {sorted(app_view)}", documented="no client_secret after registration",
-            source=SEED_SECRET_ONCE, operation=operation,
+            Category.LIFECYCLE,
+            "secret-shown-once",
+            "reading the application returns its client secret",
+            received=f"keys {sorted(app_view)}",
+            documented="no client_secret after registration",
+            source=SEED_SECRET_ONCE,
+            operation=operation,
         )
 
 
@@ -64,8 +84,12 @@ def access_activated(contract: ContractLike, operation: str) -> None:
     """An access request under an open plan is activated at once (seed 001)."""
     if contract.status != "activated":
         raise ContractViolation(
-            Category.LIFECYCLE, "access-activated", f"the {contract.api} contract of an open plan is not activated",
-            received=f"status {contract.status}", documented="status activated", source=SEED_ACTIVATED,
+            Category.LIFECYCLE,
+            "access-activated",
+            f"the {contract.api} contract of an open plan is not activated",
+            received=f"status {contract.status}",
+            documented="status activated",
+            source=SEED_ACTIVATED,
             operation=operation,
         )
 
@@ -74,9 +98,12 @@ def contract_pending_for_restricted_plan(contract: ContractLike, operation: str)
     """An access request under a restricted plan waits for the admin (seed 001 / 003)."""
     if contract.status != "pending_approval":
         raise ContractViolation(
-            Category.LIFECYCLE, "contract-pending-for-restricted-plan",
+            Category.LIFECYCLE,
+            "contract-pending-for-restricted-plan",
             f"the {contract.api} contract of a restricted plan did not wait for approval",
-            received=f"status {contract.status}", documented="status pending_approval", source=SEED_PENDING,
+            received=f"status {contract.status}",
+            documented="status pending_approval",
+            source=SEED_PENDING,
             operation=operation,
         )
 
@@ -85,55 +112,90 @@ def call_accepted(status: int, check: str, situation: str, source: str, operatio
     """A call with valid credentials under an activated contract is not refused (401/403)."""
     if status in (401, 403):
         raise ContractViolation(
-            Category.LIFECYCLE, check, f"a call {situation} was refused",
-            received=_status_text(status), documented="served (not 401/403)", source=source, operation=operation,
+            Category.LIFECYCLE,
+            check,
+            f"a call {situation} was refused",
+            received=_status_text(status),
+            documented="served (not 401/403)",
+            source=source,
+            operation=operation,
         )
 
 
 def activated_contract_accepted(status: int, operation: str) -> None:
     """New credentials work as soon as the contract is activated (seed 001)."""
-    call_accepted(status, "activated-contract-accepted", "with new credentials under an activated contract",
-                  SEED_ACTIVATED, operation)
+    call_accepted(
+        status,
+        "activated-contract-accepted",
+        "with new credentials under an activated contract",
+        SEED_ACTIVATED,
+        operation,
+    )
 
 
 def reset_secret_revokes_old(status_old: int, status_new: int, operation: str) -> None:
     """After a reset the old secret is refused at once (401) and the new one works (seed 003)."""
     if status_old != 401:
         raise ContractViolation(
-            Category.LIFECYCLE, "reset-secret-revokes-old", "the client secret replaced by a reset still works",
-            received=f"old secret: {_status_text(status_old)}", documented="HTTP 401 at once after the reset",
-            source=SEED_RESET, operation=operation,
+            Category.LIFECYCLE,
+            "reset-secret-revokes-old",
+            "the client secret replaced by a reset still works",
+            received=f"old secret: {_status_text(status_old)}",
+            documented="HTTP 401 at once after the reset",
+            source=SEED_RESET,
+            operation=operation,
         )
-    call_accepted(status_new, "reset-secret-revokes-old", "with the new secret after a reset", SEED_RESET, operation)
+    call_accepted(
+        status_new, "reset-secret-revokes-old", "with the new secret after a reset", SEED_RESET, operation
+    )
 
 
 def pending_contract_refused(status: int, operation: str) -> None:
     """Calls under a contract pending approval are refused with 403 (seed 001; vendor-facts.md [I])."""
     if status != 403:
         raise ContractViolation(
-            Category.LIFECYCLE, "pending-contract-refused", "a call under a contract pending approval was not refused",
-            received=_status_text(status), documented=REFUSED_CONTRACT, source=SEED_PENDING, operation=operation,
+            Category.LIFECYCLE,
+            "pending-contract-refused",
+            "a call under a contract pending approval was not refused",
+            received=_status_text(status),
+            documented=REFUSED_CONTRACT,
+            source=SEED_PENDING,
+            operation=operation,
         )
 
 
 def approved_contract_accepted(status: int, operation: str) -> None:
     """Once the admin approves, the same credentials are served (seed 001)."""
-    call_accepted(status, "approved-contract-accepted", "after the admin approved the contract", SEED_APPROVED,
-                  operation)
+    call_accepted(
+        status,
+        "approved-contract-accepted",
+        "after the admin approved the contract",
+        SEED_APPROVED,
+        operation,
+    )
 
 
 def cancelled_contract_refused(status: int, contract: ContractLike, operation: str) -> None:
     """A cancelled contract shows cancelled and its calls are refused with 403 (seed 001)."""
     if contract.status != "cancelled":
         raise ContractViolation(
-            Category.LIFECYCLE, "cancelled-contract-refused", "the cancelled contract does not show cancelled",
-            received=f"status {contract.status}", documented="status cancelled", source=SEED_CANCEL,
+            Category.LIFECYCLE,
+            "cancelled-contract-refused",
+            "the cancelled contract does not show cancelled",
+            received=f"status {contract.status}",
+            documented="status cancelled",
+            source=SEED_CANCEL,
             operation=operation,
         )
     if status != 403:
         raise ContractViolation(
-            Category.LIFECYCLE, "cancelled-contract-refused", "a call under a cancelled contract was not refused",
-            received=_status_text(status), documented=REFUSED_CONTRACT, source=SEED_CANCEL, operation=operation,
+            Category.LIFECYCLE,
+            "cancelled-contract-refused",
+            "a call under a cancelled contract was not refused",
+            received=_status_text(status),
+            documented=REFUSED_CONTRACT,
+            source=SEED_CANCEL,
+            operation=operation,
         )
 
 
@@ -142,13 +204,21 @@ def switch_cancels_contracts(contracts: Iterable[ContractLike], old_status: int,
     still = [f"{c.api}: {c.status}" for c in contracts if c.status != "cancelled"]
     if still:
         raise ContractViolation(
-            Category.LIFECYCLE, "switch-cancels-contracts", "contracts of the old environment survived the switch",
-            received=still, documented="every contract of the old environment cancelled", source=SEED_SWITCH,
+            Category.LIFECYCLE,
+            "switch-cancels-contracts",
+            "contracts of the old environment survived the switch",
+            received=still,
+            documented="every contract of the old environment cancelled",
+            source=SEED_SWITCH,
             operation=operation,
         )
     if old_status not in (401, 403):
         raise ContractViolation(
-            Category.LIFECYCLE, "switch-cancels-contracts", "the app is still served in the environment it left",
-            received=_status_text(old_status), documented="HTTP 401 or 403 in the old environment",
-            source=SEED_SWITCH, operation=operation,
+            Category.LIFECYCLE,
+            "switch-cancels-contracts",
+            "the app is still served in the environment it left",
+            received=_status_text(old_status),
+            documented="HTTP 401 or 403 in the old environment",
+            source=SEED_SWITCH,
+            operation=operation,
         )

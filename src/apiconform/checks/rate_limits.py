@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 import httpx
@@ -20,12 +21,20 @@ from apiconform.targets.session import Operation, TargetSession
 
 JSON = dict[str, Any]
 
-SEED_PLANS = '003_8fdf1104dfad6f49.txt: "Rate limits specify how many calls an app is allowed to make during a specified time interval"'
+SEED_PLANS = (
+    '003_8fdf1104dfad6f49.txt: "Rate limits specify how many calls an app is allowed to make '
+    'during a specified time interval"'
+)
 SEED_USAGE = '003_8fdf1104dfad6f49.txt: "you can see the usage compared to the rate limit of the plan"'
 SOURCE_HEADERS = "vendor-facts.md (Chorus): responses carry X-RateLimit-Limit/Remaining/Reset"
-SOURCE_429_BODY = ('vendor-facts.md (seed 003): 429 {"httpCode":"429","httpMessage":"Too Many Requests",'
-                   '"moreInformation":"Rate Limit exceeded"}')
-SOURCE_RETRY_AFTER = "RFC 6585 section 4 / RFC 9110 10.2.3: 429 with Retry-After in delay-seconds; ARCHITECTURE.md: 429 gw + Retry-After"
+SOURCE_429_BODY = (
+    'vendor-facts.md (seed 003): 429 {"httpCode":"429","httpMessage":"Too Many Requests",'
+    '"moreInformation":"Rate Limit exceeded"}'
+)
+SOURCE_RETRY_AFTER = (
+    "RFC 6585 section 4 / RFC 9110 10.2.3: 429 with Retry-After in delay-seconds; "
+    "ARCHITECTURE.md: 429 gw + Retry-After"
+)
 MAX_CHECKED_LIMIT = 50
 _DELAY_SECONDS = re.compile(r"^[0-9]+$")
 
@@ -70,17 +79,29 @@ class LimitCall:
             reset_ms = _int_header(headers, "X-RateLimit-Reset")
         except HeaderNotInteger as exc:
             raise ContractViolation(
-                Category.RATE_LIMIT, "rate-limit-headers-integer", f"call {index}: rate-limit header is not an integer",
-                received=str(exc), documented="X-RateLimit-Limit/Remaining/Reset: integers (common/rate-limit-headers.json)",
-                source=SOURCE_HEADERS, operation=operation,
+                Category.RATE_LIMIT,
+                "rate-limit-headers-integer",
+                f"call {index}: rate-limit header is not an integer",
+                received=str(exc),
+                documented="X-RateLimit-Limit/Remaining/Reset: integers (common/rate-limit-headers.json)",
+                source=SOURCE_HEADERS,
+                operation=operation,
             ) from None
         content_type = headers.get("content-type", "")
         try:
             body = response.json() if "json" in content_type else None
         except ValueError:
             body = None
-        return cls(index, response.status_code, limit, remaining, reset_ms, headers.get("Retry-After"),
-                   content_type, body)
+        return cls(
+            index,
+            response.status_code,
+            limit,
+            remaining,
+            reset_ms,
+            headers.get("Retry-After"),
+            content_type,
+            body,
+        )
 
 
 def describe(calls: list[LimitCall]) -> str:
@@ -88,9 +109,12 @@ def describe(calls: list[LimitCall]) -> str:
     return ", ".join(f"#{c.index} {c.status} remaining={c.remaining}" for c in calls)
 
 
-# -- which operation to spend the quota on ---------------------------------------------------------------------
+# -- which operation to spend the quota on -------------------------------------------------------
 def probe_operation(session: TargetSession, env: Environment, api: str) -> Operation:
-    """A cheap operation a valid caller can call: read-only with a known input first (seed 003 plans count calls)."""
+    """A cheap operation a valid caller can call: read-only with a known input first.
+
+    Seed 003: plans count calls per operation, so any served operation spends the quota.
+    """
     operations = session.operations(api)
 
     def rank(op: Operation) -> tuple[bool, bool]:
@@ -138,7 +162,7 @@ def too_many_requests_validator(bundled: JSON, op: Operation) -> Draft202012Vali
     return Draft202012Validator(root)
 
 
-# -- rules -----------------------------------------------------------------------------------------------------
+# -- rules ---------------------------------------------------------------------------------------
 def limit_announced(first: LimitCall, required: bool, operation: str) -> int | None:
     """The plan's limit from the first answer's X-RateLimit-Limit (vendor-facts.md: Chorus sends it).
 
@@ -147,9 +171,13 @@ def limit_announced(first: LimitCall, required: bool, operation: str) -> int | N
     """
     if first.limit is None and required:
         raise ContractViolation(
-            Category.RATE_LIMIT, "limit-announced", "a successful call carries no X-RateLimit-Limit header",
-            received=f"HTTP {first.status} without X-RateLimit-Limit", documented="X-RateLimit-Limit (required)",
-            source=SOURCE_HEADERS, operation=operation,
+            Category.RATE_LIMIT,
+            "limit-announced",
+            "a successful call carries no X-RateLimit-Limit header",
+            received=f"HTTP {first.status} without X-RateLimit-Limit",
+            documented="X-RateLimit-Limit (required)",
+            source=SOURCE_HEADERS,
+            operation=operation,
         )
     return first.limit
 
@@ -157,36 +185,46 @@ def limit_announced(first: LimitCall, required: bool, operation: str) -> int | N
 def window_rolled_over(calls: list[LimitCall]) -> bool:
     """True when X-RateLimit-Reset (ms until the fixed window ends) went up: a new window began mid-run."""
     resets = [c.reset_ms for c in calls if c.reset_ms is not None]
-    return any(later > earlier for earlier, later in zip(resets, resets[1:], strict=False))
+    return any(later > earlier for earlier, later in pairwise(resets))
 
 
 def remaining_counts_down(calls: list[LimitCall], limit: int, operation: str) -> None:
-    """X-RateLimit-Remaining = Limit - calls made in the window, one less per served call (seed 003, Chorus)."""
+    """X-RateLimit-Remaining = Limit - calls made in the window, one less per call (seed 003, Chorus)."""
     served = [c for c in calls if not c.refused]
     for call in served:
         if call.limit != limit or call.remaining is None:
             raise ContractViolation(
-                Category.RATE_LIMIT, "remaining-counts-down", f"call {call.index}: rate-limit headers missing or changed",
+                Category.RATE_LIMIT,
+                "remaining-counts-down",
+                f"call {call.index}: rate-limit headers missing or changed",
                 received=f"X-RateLimit-Limit={call.limit}, X-RateLimit-Remaining={call.remaining}",
                 documented=f"X-RateLimit-Limit={limit} and X-RateLimit-Remaining on every served call",
-                source=SOURCE_HEADERS, operation=operation,
+                source=SOURCE_HEADERS,
+                operation=operation,
             )
     first = served[0]
     if first.remaining is not None and first.remaining > limit - 1:
         raise ContractViolation(
-            Category.RATE_LIMIT, "remaining-counts-down", "the first call was not counted against the limit",
+            Category.RATE_LIMIT,
+            "remaining-counts-down",
+            "the first call was not counted against the limit",
             received=f"X-RateLimit-Remaining={first.remaining} after 1 call ({describe(calls)})",
-            documented=f"at most Limit - calls made = {limit - 1}", source=SOURCE_HEADERS, operation=operation,
+            documented=f"at most Limit - calls made = {limit - 1}",
+            source=SOURCE_HEADERS,
+            operation=operation,
         )
-    for before, after in zip(served, served[1:], strict=False):
+    for before, after in pairwise(served):
         if before.remaining == 0:
             break  # serving past the limit is limit_enforced_with_429's rule
         if before.remaining is not None and after.remaining != before.remaining - 1:
             raise ContractViolation(
-                Category.RATE_LIMIT, "remaining-counts-down",
+                Category.RATE_LIMIT,
+                "remaining-counts-down",
                 f"X-RateLimit-Remaining did not decrease by one at call {after.index}",
-                received=describe(calls), documented=f"call {after.index}: remaining={before.remaining - 1}",
-                source=SOURCE_HEADERS, operation=operation,
+                received=describe(calls),
+                documented=f"call {after.index}: remaining={before.remaining - 1}",
+                source=SOURCE_HEADERS,
+                operation=operation,
             )
 
 
@@ -197,19 +235,25 @@ def limit_enforced_with_429(calls: list[LimitCall], limit: int, operation: str) 
     if refused is None:
         if len(served) > limit:
             raise ContractViolation(
-                Category.RATE_LIMIT, "limit-enforced-with-429",
+                Category.RATE_LIMIT,
+                "limit-enforced-with-429",
                 f"{len(served)} calls in one window were all served; the limit is {limit}",
-                received=describe(calls), documented=f"call {limit + 1}: HTTP 429 Too Many Requests",
-                source=SEED_PLANS, operation=operation,
+                received=describe(calls),
+                documented=f"call {limit + 1}: HTTP 429 Too Many Requests",
+                source=SEED_PLANS,
+                operation=operation,
             )
         return
     last = served[-1] if served else None
     if last is not None and last.remaining not in (None, 0):
         raise ContractViolation(
-            Category.RATE_LIMIT, "limit-enforced-with-429",
+            Category.RATE_LIMIT,
+            "limit-enforced-with-429",
             f"call {refused.index} refused with 429 although the previous answer left {last.remaining} calls",
-            received=describe(calls), documented="429 only once X-RateLimit-Remaining has reached 0",
-            source=SEED_PLANS, operation=operation,
+            received=describe(calls),
+            documented="429 only once X-RateLimit-Remaining has reached 0",
+            source=SEED_PLANS,
+            operation=operation,
         )
 
 
@@ -218,34 +262,49 @@ def retry_after_present(refused: LimitCall, operation: str) -> None:
     value = (refused.retry_after or "").strip()
     if not _DELAY_SECONDS.match(value):
         raise ContractViolation(
-            Category.RATE_LIMIT, "retry-after-present", "the 429 answer has no usable Retry-After",
-            received=f"Retry-After: {refused.retry_after!r}", documented="Retry-After: <integer seconds>",
-            source=SOURCE_RETRY_AFTER, operation=operation,
+            Category.RATE_LIMIT,
+            "retry-after-present",
+            "the 429 answer has no usable Retry-After",
+            received=f"Retry-After: {refused.retry_after!r}",
+            documented="Retry-After: <integer seconds>",
+            source=SOURCE_RETRY_AFTER,
+            operation=operation,
         )
 
 
-def too_many_requests_documented(refused: LimitCall, validator: Draft202012Validator | None, operation: str) -> None:
+def too_many_requests_documented(
+    refused: LimitCall, validator: Draft202012Validator | None, operation: str
+) -> None:
     """The 429 body is the documented gateway error (vendor-facts.md, seed 003), validated by the contract."""
     if validator is None:
         return
     if refused.body is None:
         raise ContractViolation(
-            Category.RATE_LIMIT, "too-many-requests-body", "the 429 answer has no JSON body",
-            received=f"Content-Type: {refused.content_type!r}", documented="application/json gateway error",
-            source=SOURCE_429_BODY, operation=operation,
+            Category.RATE_LIMIT,
+            "too-many-requests-body",
+            "the 429 answer has no JSON body",
+            received=f"Content-Type: {refused.content_type!r}",
+            documented="application/json gateway error",
+            source=SOURCE_429_BODY,
+            operation=operation,
         )
     errors = sorted(validator.iter_errors(refused.body), key=lambda e: list(e.absolute_path))
     if errors:
         where = "/".join(str(p) for p in errors[0].absolute_path) or "(body)"
         raise ContractViolation(
-            Category.RATE_LIMIT, "too-many-requests-body", f"the 429 body breaks its schema at {where}: {errors[0].message}",
-            received=refused.body, documented="the operation's 429 response schema", source=SOURCE_429_BODY,
+            Category.RATE_LIMIT,
+            "too-many-requests-body",
+            f"the 429 body breaks its schema at {where}: {errors[0].message}",
+            received=refused.body,
+            documented="the operation's 429 response schema",
+            source=SOURCE_429_BODY,
             operation=operation,
         )
 
 
-def usage_matches_calls(usage: list[Any], api: str, operation_id: str, made: int, limit: int,
-                        operation: str) -> None:
+def usage_matches_calls(
+    usage: list[Any], api: str, operation_id: str, made: int, limit: int, operation: str
+) -> None:
     """The portal's usage shows the calls made in the window against the plan's limit (seed 003).
 
     ``usage`` holds ``UsageItem``-like objects (api, operation, calls, limit, remaining).
@@ -253,19 +312,31 @@ def usage_matches_calls(usage: list[Any], api: str, operation_id: str, made: int
     item = next((u for u in usage if u.api == api and u.operation in (operation_id, "*")), None)
     if item is None:
         raise ContractViolation(
-            Category.RATE_LIMIT, "usage-matches-calls", f"the usage lists no entry for {api} {operation_id}",
-            received=[f"{u.api} {u.operation}" for u in usage], documented=f"{api} {operation_id} (or *)",
-            source=SEED_USAGE, operation=operation,
+            Category.RATE_LIMIT,
+            "usage-matches-calls",
+            f"the usage lists no entry for {api} {operation_id}",
+            received=[f"{u.api} {u.operation}" for u in usage],
+            documented=f"{api} {operation_id} (or *)",
+            source=SEED_USAGE,
+            operation=operation,
         )
     if item.calls != made or item.limit != limit:
         raise ContractViolation(
-            Category.RATE_LIMIT, "usage-matches-calls", "the usage does not show the calls made in the window",
-            received=f"calls={item.calls}, limit={item.limit}", documented=f"calls={made}, limit={limit}",
-            source=SEED_USAGE, operation=operation,
+            Category.RATE_LIMIT,
+            "usage-matches-calls",
+            "the usage does not show the calls made in the window",
+            received=f"calls={item.calls}, limit={item.limit}",
+            documented=f"calls={made}, limit={limit}",
+            source=SEED_USAGE,
+            operation=operation,
         )
     if item.remaining is not None and item.remaining != max(limit - made, 0):
         raise ContractViolation(
-            Category.RATE_LIMIT, "usage-matches-calls", "the usage's remaining count is not limit - calls",
-            received=f"remaining={item.remaining}", documented=f"remaining={max(limit - made, 0)}",
-            source=SEED_USAGE, operation=operation,
+            Category.RATE_LIMIT,
+            "usage-matches-calls",
+            "the usage's remaining count is not limit - calls",
+            received=f"remaining={item.remaining}",
+            documented=f"remaining={max(limit - made, 0)}",
+            source=SEED_USAGE,
+            operation=operation,
         )

@@ -6,6 +6,7 @@ accept from a valid caller; this is where they get it, in the order the document
 
 from __future__ import annotations
 
+import copy
 from functools import cache
 from typing import Any
 
@@ -56,7 +57,21 @@ def _is_security_header(op: Operation, name: str) -> bool:
 
 
 def generated_request(op: Operation) -> Request:
-    """One schema-valid request, the same every run (hypothesis with derandomize)."""
+    """One schema-valid request, the same every run (hypothesis with derandomize); a fresh copy per call."""
+    return copy.deepcopy(_generated(op.api, op.operation_id, op))
+
+
+_CACHE: dict[tuple[str, str], Request] = {}
+
+
+def _generated(api: str, operation_id: str, op: Operation) -> Request:
+    key = (api, operation_id)
+    if key not in _CACHE:
+        _CACHE[key] = _generate(op)
+    return _CACHE[key]
+
+
+def _generate(op: Operation) -> Request:
     strategy = schemathesis_operation(op).as_strategy(generation_mode=GenerationMode.POSITIVE)
     case = find(
         strategy,

@@ -78,22 +78,31 @@ class UsageItem:
 
 def _app(body: JSON) -> PortalApp:
     return PortalApp(
-        app_id=str(body["app_id"]), client_id=str(body["client_id"]), environment=str(body["environment"]),
-        plan_id=str(body["plan_id"]), view=body,
+        app_id=str(body["app_id"]),
+        client_id=str(body["client_id"]),
+        environment=str(body["environment"]),
+        plan_id=str(body["plan_id"]),
+        view=body,
     )
 
 
 def _contract(body: JSON) -> PortalContract:
     return PortalContract(
-        contract_id=str(body["contract_id"]), app_id=str(body["app_id"]), api=str(body["api"]),
-        environment=str(body["environment"]), status=str(body["status"]),
+        contract_id=str(body["contract_id"]),
+        app_id=str(body["app_id"]),
+        api=str(body["api"]),
+        environment=str(body["environment"]),
+        status=str(body["status"]),
     )
 
 
 def _usage_item(item: JSON) -> UsageItem:
     remaining, window = item.get("remaining"), item.get("window_seconds")
     return UsageItem(
-        api=str(item["api"]), operation=str(item["operation"]), calls=int(item["calls"]), limit=int(item["limit"]),
+        api=str(item["api"]),
+        operation=str(item["operation"]),
+        calls=int(item["calls"]),
+        limit=int(item["limit"]),
         remaining=int(remaining) if remaining is not None else None,
         window_seconds=int(window) if window is not None else None,
     )
@@ -109,7 +118,7 @@ class PortalClient:
         self._access: PortalAccess = session.target.portal
         self._document: ApiDocument = load_api(PORTAL_API)
 
-    # -- plumbing ---------------------------------------------------------------------------------------------
+    # -- plumbing ---------------------------------------------------------------------------------
     def _operation(self, operation_id: str) -> tuple[str, str, JSON]:
         for method, path, op in self._document.operations():
             if op.get("operationId") == operation_id:
@@ -121,16 +130,21 @@ class PortalClient:
         login = self._access.admin if admin else self._access.developer
         return basic_header(login["username"].get_secret_value(), login["password"].get_secret_value())
 
-    def call(self, operation_id: str, *, path_parameters: dict[str, str] | None = None,
-             body: JSON | None = None) -> httpx.Response:
+    def call(
+        self, operation_id: str, *, path_parameters: dict[str, str] | None = None, body: JSON | None = None
+    ) -> httpx.Response:
         """Send one portal operation with the login its document requires; no status check."""
         method, path, op = self._operation(operation_id)
         for name, value in (path_parameters or {}).items():
             path = path.replace("{" + name + "}", value)
         kwargs: JSON = {"json": body} if body is not None else {}
         return self._session.client.request(
-            method, self._access.url.rstrip("/") + path, production=False, read_only=method == "GET",
-            headers={"Authorization": self._authorization(op)}, **kwargs,
+            method,
+            self._access.url.rstrip("/") + path,
+            production=False,
+            read_only=method == "GET",
+            headers={"Authorization": self._authorization(op)},
+            **kwargs,
         )
 
     def _expect(self, operation_id: str, status: int, **kwargs: Any) -> Any:
@@ -143,11 +157,17 @@ class PortalClient:
             )
         return response.json()
 
-    # -- operations -------------------------------------------------------------------------------------------
-    def register_app(self, name: str, organisation: str, environment: str, plan_id: str,
-                     description: str | None = None) -> Registration:
+    # -- operations -------------------------------------------------------------------------------
+    def register_app(
+        self, name: str, organisation: str, environment: str, plan_id: str, description: str | None = None
+    ) -> Registration:
         """``registerApp`` (201): the only answer that carries the client secret besides a reset."""
-        request: JSON = {"name": name, "organisation": organisation, "environment": environment, "plan_id": plan_id}
+        request: JSON = {
+            "name": name,
+            "organisation": organisation,
+            "environment": environment,
+            "plan_id": plan_id,
+        }
         if description is not None:
             request["description"] = description
         body = self._expect("registerApp", 201, body=request)
@@ -170,8 +190,12 @@ class PortalClient:
 
     def request_access(self, app_id: str, api: str, environment: str) -> PortalContract:
         """``requestAccess`` (201): a contract, activated or pending approval by plan (seed 001)."""
-        body = self._expect("requestAccess", 201, path_parameters={"app_id": app_id},
-                            body={"api": api, "environment": environment})
+        body = self._expect(
+            "requestAccess",
+            201,
+            path_parameters={"app_id": app_id},
+            body={"api": api, "environment": environment},
+        )
         return _contract(body)
 
     def list_contracts(self, app_id: str) -> list[PortalContract]:
@@ -185,11 +209,14 @@ class PortalClient:
 
     def approve_contract(self, contract_id: str) -> PortalContract:
         """``adminApproveContract`` (200), with the admin login."""
-        return _contract(self._expect("adminApproveContract", 200, path_parameters={"contract_id": contract_id}))
+        return _contract(
+            self._expect("adminApproveContract", 200, path_parameters={"contract_id": contract_id})
+        )
 
     def switch_environment(self, app_id: str, environment: str) -> PortalApp:
-        body = self._expect("switchEnvironment", 200, path_parameters={"app_id": app_id},
-                            body={"environment": environment})
+        body = self._expect(
+            "switchEnvironment", 200, path_parameters={"app_id": app_id}, body={"environment": environment}
+        )
         return _app(body)
 
     def usage(self, app_id: str) -> list[UsageItem]:

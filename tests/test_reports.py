@@ -1,0 +1,65 @@
+"""The report files of one real ``apiconform run`` on the embedded sandbox, as QA and CI read them."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from apiconform.reporting.html import strip_analytics
+
+ROOT = Path(__file__).resolve().parents[1]
+HAS_NODE = shutil.which("node") is not None and shutil.which("npm") is not None
+
+
+def run(reports: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "apiconform.cli", "run", "--only", "auth", "--reports", str(reports),
+               *extra]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600,
+                          env=dict(os.environ), check=False)
+
+
+def test_strip_analytics_removes_the_tag_and_keeps_the_app() -> None:
+    page = ('<html><head><script>window.x=1</script></head><body><div id="app"></div>'
+            '<script async src="https://www.googletagmanager.com/gtag/js?id=G-1"></script>\n'
+            "<script>window.dataLayer = window.dataLayer || []; function gtag(){dataLayer.push(arguments);}"
+            "gtag('js', new Date());</script><script src=\"app.js\"></script></body></html>")
+    cleaned, removed = strip_analytics(page)
+    assert removed == 2
+    assert "googletagmanager" not in cleaned and "gtag" not in cleaned
+    assert "window.x=1" in cleaned and 'src="app.js"' in cleaned
+
+
+@pytest.mark.slow
+def test_run_writes_every_report_and_history_grows(tmp_path: Path) -> None:
+    reports = tmp_path / "reports"
+    first = run(reports, *([] if HAS_NODE else ["--no-html"]))
+    assert first.returncode in (0, 1), first.stdout[-3000:] + first.stderr
+    results = reports / "allure-results"
+    result_files = list(results.glob("*-result.json"))
+    assert result_files
+    labels = [{label["name"] for label in json.loads(p.read_text())["labels"]} for p in result_files]
+    assert all({"epic", "feature", "story"} <= names for names in labels)
+    for name in ("environment.properties", "categories.json", "executor.json"):
+        assert (results / name).is_file(), name
+    assert "target=embedded" in (results / "environment.properties").read_text()
+    assert ET.parse(reports / "junit.xml").getroot().iter("testcase")
+    assert json.loads((reports / "results.json").read_text())["tests"]
+    assert str(reports / "junit.xml") in first.stdout
+    if not HAS_NODE:
+        assert "Node.js not found" in first.stderr
+        return
+    index = reports / "html" / "index.html"
+    assert index.is_file() and str(index) in first.stdout
+    page = index.read_text(encoding="utf-8")
+    assert "googletagmanager" not in page and "gtag(" not in page and "google-analytics" not in page
+    assert len((reports / "history.jsonl").read_text().splitlines()) == 1
+    second = run(reports)
+    assert second.returncode in (0, 1), second.stdout[-3000:] + second.stderr
+    assert len((reports / "history.jsonl").read_text().splitlines()) == 2
