@@ -8,6 +8,7 @@ The server runs in its thread; the main thread only waits for Ctrl-C or SIGTERM,
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import sys
 import threading
@@ -71,8 +72,6 @@ def serve(defects: Iterable[str], host: str, port: int, out: TextIO = sys.stdout
     finally:
         server.stop()
         signal.signal(signal.SIGTERM, previous)
-    try:
+    with contextlib.suppress(BrokenPipeError):  # the reader went away first (e.g. `| head`)
         print("sandbox stopped", file=out, flush=True)
-    except BrokenPipeError:  # the reader went away first (e.g. `| head`): nothing left to tell it
-        pass
     return 0
