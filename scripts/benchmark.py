@@ -24,8 +24,14 @@ def _serve(conn: Connection) -> None:
     started = time.perf_counter()
     server = SandboxServer()
     manifest = server.start()
-    conn.send({"startup_s": time.perf_counter() - started, "root": manifest.root_url,
-               "credentials": manifest.credentials, "known": manifest.known_inputs})
+    conn.send(
+        {
+            "startup_s": time.perf_counter() - started,
+            "root": manifest.root_url,
+            "credentials": manifest.credentials,
+            "known": manifest.known_inputs,
+        }
+    )
     conn.recv()  # wait for "stop"
     server.stop()
 
@@ -56,22 +62,41 @@ def main() -> None:
     with httpx.Client(base_url=root, timeout=5) as client:
         primary = creds["primary"]
         lookup_body = info["known"]["sandbox"]["att-end-customer-lookup"]["lookupEndCustomer"][0]["body"]
-        headers = {"client_id": primary["client_id"], "client_secret": primary["client_secret"], "x-trace-id": "bench"}
+        headers = {
+            "client_id": primary["client_id"],
+            "client_secret": primary["client_secret"],
+            "x-trace-id": "bench",
+        }
 
         def lookup() -> httpx.Response:
-            return client.post("/sandbox/att-end-customer-lookup/api/v1/customerAccountLookup",
-                               json=lookup_body, headers=headers)
+            return client.post(
+                "/sandbox/att-end-customer-lookup/api/v1/customerAccountLookup",
+                json=lookup_body,
+                headers=headers,
+            )
 
         partner = creds["partner"]
-        token = client.post("/sandbox/carrierx-core/oauth/token", data={
-            "grant_type": "password", "username": partner["username"], "password": partner["password"],
-            "scope": "endpoints.read"}).json()["access_token"]
+        token = client.post(
+            "/sandbox/carrierx-core/oauth/token",
+            data={
+                "grant_type": "password",
+                "username": partner["username"],
+                "password": partner["password"],
+                "scope": "endpoints.read",
+            },
+        ).json()["access_token"]
 
         def read() -> httpx.Response:
-            return client.get("/sandbox/carrierx-core/endpoints", params={"limit": 10},
-                              headers={"Authorization": f"Bearer {token}"})
+            return client.get(
+                "/sandbox/carrierx-core/endpoints",
+                params={"limit": 10},
+                headers={"Authorization": f"Bearer {token}"},
+            )
 
-        for name, send in (("AT&T lookup (client id + secret)", lookup), ("CarrierX list endpoints (Bearer)", read)):
+        for name, send in (
+            ("AT&T lookup (client id + secret)", lookup),
+            ("CarrierX list endpoints (Bearer)", read),
+        ):
             _loop(0.5, send)  # warm-up
             count, elapsed = _loop(args.seconds, send)
             print(f"{name}: {count / elapsed:,.0f} requests/s ({count} in {elapsed:.1f} s)")

@@ -57,7 +57,7 @@ def test_negative_data_rejected(operation: Operation, env: str, target_session: 
 
 @pytest.mark.rule(
     "correlation headers sent with a request are echoed in the response",
-    "vendor-facts.md (Chorus): \"Responses echo X-Transaction-ID\"",
+    'vendor-facts.md (Chorus): "Responses echo X-Transaction-ID"',
 )
 def test_correlation_header_echoed(operation: Operation, env: str, target_session: TargetSession) -> None:
     for header in echoed_headers(operation):

@@ -28,17 +28,28 @@ def python_files(*folders: Path) -> list[Path]:
 
 def test_suites_and_checks_never_import_the_sandbox() -> None:
     offenders = [
-        str(p.relative_to(ROOT)) for p in python_files(ROOT / "suites", PACKAGE / "checks")
+        str(p.relative_to(ROOT))
+        for p in python_files(ROOT / "suites", PACKAGE / "checks")
         if any(name.startswith("apiconform.sandbox") for name in imports_of(p))
     ]
     assert offenders == [], "suites/checks must reach targets over HTTP only"
 
 
-@pytest.mark.parametrize("forbidden", ["apiconform.checks", "apiconform.targets", "apiconform.plugin",
-                                       "apiconform.runner", "apiconform.selfcheck", "suites"])
+@pytest.mark.parametrize(
+    "forbidden",
+    [
+        "apiconform.checks",
+        "apiconform.targets",
+        "apiconform.plugin",
+        "apiconform.runner",
+        "apiconform.selfcheck",
+        "suites",
+    ],
+)
 def test_sandbox_never_imports_the_suite_side(forbidden: str) -> None:
     offenders = [
-        str(p.relative_to(ROOT)) for p in python_files(PACKAGE / "sandbox")
+        str(p.relative_to(ROOT))
+        for p in python_files(PACKAGE / "sandbox")
         if any(name == forbidden or name.startswith(forbidden + ".") for name in imports_of(p))
     ]
     assert offenders == []
@@ -72,7 +83,8 @@ def _builds_schemas_path(path: Path) -> bool:
 
 def test_schemas_are_loaded_in_one_place() -> None:
     offenders = [
-        str(p.relative_to(ROOT)) for p in python_files(PACKAGE, ROOT / "suites")
+        str(p.relative_to(ROOT))
+        for p in python_files(PACKAGE, ROOT / "suites")
         if not p.is_relative_to(PACKAGE / "contracts") and _builds_schemas_path(p)
     ]
     assert offenders == [], "schemas/ is read only by apiconform.contracts"

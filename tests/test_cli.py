@@ -23,10 +23,18 @@ ROOT = Path(__file__).resolve().parents[1]
 COMMAND = [sys.executable, "-m", "apiconform.cli"]
 
 
-def apiconform(*args: str, env: dict[str, str] | None = None,
-               timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*COMMAND, *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, **(env or {})}, check=False)
+def apiconform(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*COMMAND, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
 
 
 def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
@@ -61,8 +69,13 @@ def test_sandbox_serve_unknown_defect_is_one_line_listing_valid_names() -> None:
 
 def test_sandbox_serve_prints_base_urls_within_two_seconds() -> None:
     started = time.monotonic()
-    process = subprocess.Popen([*COMMAND, "sandbox", "serve", "--defect", "auth-ignored"], cwd=ROOT,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [*COMMAND, "sandbox", "serve", "--defect", "auth-ignored"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     lines: queue.Queue[str] = queue.Queue()
     assert process.stdout is not None
     reader = threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True)  # type: ignore[union-attr]
@@ -102,7 +115,7 @@ def test_run_unknown_target() -> None:
 
 def test_bad_config_key_suggests_the_right_one(tmp_path: Path) -> None:
     config = tmp_path / "apiconform.toml"
-    config.write_text('[targets.vendor]\nbudgett = { max_requests = 10 }\n', encoding="utf-8")
+    config.write_text("[targets.vendor]\nbudgett = { max_requests = 10 }\n", encoding="utf-8")
     for command in (["run", "--no-html"], ["targets"]):
         result = apiconform(*command, "--config", str(config))
         assert result.returncode == 2
@@ -146,10 +159,25 @@ def test_unreachable_target_exits_3_not_1(tmp_path: Path) -> None:
         'credentials.partner = { username = "APC_DOWN_USER", password = "APC_DOWN_PASSWORD" }\n',
         encoding="utf-8",
     )
-    env = {"APC_DOWN_ID": "down-id", "APC_DOWN_SECRET": "down-secret-value",
-           "APC_DOWN_USER": "down-user", "APC_DOWN_PASSWORD": "down-password-value"}
-    result = apiconform("run", "--config", str(config), "--target", "down", "--no-html", "--only", "auth",
-                        "--reports", str(tmp_path / "reports"), env=env)
+    env = {
+        "APC_DOWN_ID": "down-id",
+        "APC_DOWN_SECRET": "down-secret-value",
+        "APC_DOWN_USER": "down-user",
+        "APC_DOWN_PASSWORD": "down-password-value",
+    }
+    result = apiconform(
+        "run",
+        "--config",
+        str(config),
+        "--target",
+        "down",
+        "--no-html",
+        "--only",
+        "auth",
+        "--reports",
+        str(tmp_path / "reports"),
+        env=env,
+    )
     assert result.returncode == 3, result.stdout[-3000:] + result.stderr
     assert "target unavailable" in result.stdout
     assert "Traceback" not in result.stderr

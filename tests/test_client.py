@@ -39,12 +39,14 @@ async def limited(request: Request) -> Response:
     return JSONResponse({}, status_code=429, headers={"Retry-After": "1"})
 
 
-APP = Starlette(routes=[
-    Route("/echo", echo, methods=["GET", "POST", "DELETE"]),
-    Route("/same", redirect_same, methods=["GET", "POST"]),
-    Route("/away", redirect_other),
-    Route("/limited", limited),
-])
+APP = Starlette(
+    routes=[
+        Route("/echo", echo, methods=["GET", "POST", "DELETE"]),
+        Route("/same", redirect_same, methods=["GET", "POST"]),
+        Route("/away", redirect_other),
+        Route("/limited", limited),
+    ]
+)
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +112,9 @@ def test_same_origin_redirect_keeps_credentials(base_url: str) -> None:
 
 def test_cross_origin_redirect_drops_credentials(base_url: str) -> None:
     response = client().request(
-        "GET", f"{base_url}/away", headers={"Authorization": "Bearer drop-me-123456", "client_secret": "s-123456"}
+        "GET",
+        f"{base_url}/away",
+        headers={"Authorization": "Bearer drop-me-123456", "client_secret": "s-123456"},
     )
     assert response.status_code == 200 and str(response.request.url).startswith("http://localhost")
     assert "authorization" not in SEEN[-1] and "client_secret" not in SEEN[-1]

@@ -28,7 +28,9 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def test_valid_file_resolves_credentials_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_valid_file_resolves_credentials_from_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("APICONFORM_TEST_ID", "id-123")
     monkeypatch.setenv("APICONFORM_TEST_SECRET", "s3cret-value-xyz")
     target = resolve_target("v", load_config(write(tmp_path, VALID)))
@@ -54,18 +56,31 @@ def test_dotenv_file_supplies_values(tmp_path: Path, monkeypatch: pytest.MonkeyP
     text = VALID.replace("[targets.v]\n", '[targets.v]\ndotenv = ".env.v"\n')
     target = resolve_target("v", load_config(write(tmp_path, text)), base_dir=tmp_path)
     assert target.environments["sandbox"].credential("primary") == {
-        "client_id": "from-file", "client_secret": "file-secret-1"}
+        "client_id": "from-file",
+        "client_secret": "file-secret-1",
+    }
 
 
 @pytest.mark.parametrize(
     ("edit", "expected"),
     [
-        (("[targets.v.budget]", "[targets.v.budgett]"), "unknown key 'targets.v.budgett'; did you mean 'budget'?"),
+        (
+            ("[targets.v.budget]", "[targets.v.budgett]"),
+            "unknown key 'targets.v.budgett'; did you mean 'budget'?",
+        ),
         (("max_requests = 100", "max_requets = 100"), "did you mean 'max_requests'?"),
-        (("max_requests = 100", "max_requests = 0"), "targets.v.budget.max_requests: Input should be greater than 0"),
-        (('client_secret = "APICONFORM_TEST_SECRET"', 'client_secret = "hunter2!secret"'),
-         "must name an environment variable"),
-        (("chorus-line-test =", "chorus-linetest ="), "unknown API 'chorus-linetest'; did you mean 'chorus-line-test'?"),
+        (
+            ("max_requests = 100", "max_requests = 0"),
+            "targets.v.budget.max_requests: Input should be greater than 0",
+        ),
+        (
+            ('client_secret = "APICONFORM_TEST_SECRET"', 'client_secret = "hunter2!secret"'),
+            "must name an environment variable",
+        ),
+        (
+            ("chorus-line-test =", "chorus-linetest ="),
+            "unknown API 'chorus-linetest'; did you mean 'chorus-line-test'?",
+        ),
         (('"https://api.sandbox.chorus.co.nz/linetest/v1"', '"not a url"'), "base_urls.chorus-line-test"),
     ],
 )
@@ -79,7 +94,7 @@ def test_bad_key_gives_one_clear_line(tmp_path: Path, edit: tuple[str, str], exp
 
 
 def test_unknown_target_suggests_close_name(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="unknown target 'w'.*configured targets: embedded, v"):
+    with pytest.raises(ConfigError, match=r"unknown target 'w'.*configured targets: embedded, v"):
         resolve_target("w", load_config(write(tmp_path, VALID)))
 
 

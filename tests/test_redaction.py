@@ -38,15 +38,24 @@ def test_challenge_header_keeps_its_meaning() -> None:
 
 
 def test_secret_headers_masked_by_name() -> None:
-    headers = redact_headers({"client_secret": "x", "X-Chorus-Client-Secret": "y", "Authorization": "z",
-                              "client_id": "visible-id"})
-    assert headers == {"client_secret": MASK, "X-Chorus-Client-Secret": MASK, "Authorization": MASK,
-                       "client_id": "visible-id"}
+    headers = redact_headers(
+        {"client_secret": "x", "X-Chorus-Client-Secret": "y", "Authorization": "z", "client_id": "visible-id"}
+    )
+    assert headers == {
+        "client_secret": MASK,
+        "X-Chorus-Client-Secret": MASK,
+        "Authorization": MASK,
+        "client_id": "visible-id",
+    }
 
 
 def test_token_response_body_masked_by_key() -> None:
-    body = {"access_token": "tok-unseen-before-1", "refresh_token": "r-unseen", "token_type": "bearer",
-            "items": [{"properties": {"password": "p-unseen", "login": "l"}}]}
+    body = {
+        "access_token": "tok-unseen-before-1",
+        "refresh_token": "r-unseen",
+        "token_type": "bearer",
+        "items": [{"properties": {"password": "p-unseen", "login": "l"}}],
+    }
     redacted = redact_data(body)
     assert redacted["access_token"] == MASK and redacted["refresh_token"] == MASK
     assert redacted["items"][0]["properties"] == {"password": MASK, "login": "l"}
@@ -60,11 +69,17 @@ def test_query_and_form_secrets_masked() -> None:
 
 def test_exchange_renders_redacted_request_response_and_curl() -> None:
     exchange = Exchange(
-        method="POST", url="http://127.0.0.1:1/oauth/token",
-        request_headers={"content-type": "application/x-www-form-urlencoded", "authorization": "Basic Zm9vOmJhcg=="},
+        method="POST",
+        url="http://127.0.0.1:1/oauth/token",
+        request_headers={
+            "content-type": "application/x-www-form-urlencoded",
+            "authorization": "Basic Zm9vOmJhcg==",
+        },
         request_body=b"grant_type=password&username=u&password=form-secret-9",
-        status=200, response_headers={"content-type": "application/json"},
-        response_body=b'{"access_token": "issued-token-77", "token_type": "bearer"}', elapsed_ms=1.0,
+        status=200,
+        response_headers={"content-type": "application/json"},
+        response_body=b'{"access_token": "issued-token-77", "token_type": "bearer"}',
+        elapsed_ms=1.0,
     )
     rendered = exchange.request_text() + exchange.response_text() + exchange.curl()
     for secret in ("form-secret-9", "issued-token-77", "Zm9vOmJhcg=="):

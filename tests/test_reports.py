@@ -19,17 +19,29 @@ HAS_NODE = shutil.which("node") is not None and shutil.which("npm") is not None
 
 
 def run(reports: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "apiconform.cli", "run", "--only", "auth", "--reports", str(reports),
-               *extra]
-    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600,
-                          env=dict(os.environ), check=False)
+    command = [
+        sys.executable,
+        "-m",
+        "apiconform.cli",
+        "run",
+        "--only",
+        "auth",
+        "--reports",
+        str(reports),
+        *extra,
+    ]
+    return subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, timeout=600, env=dict(os.environ), check=False
+    )
 
 
 def test_strip_analytics_removes_the_tag_and_keeps_the_app() -> None:
-    page = ('<html><head><script>window.x=1</script></head><body><div id="app"></div>'
-            '<script async src="https://www.googletagmanager.com/gtag/js?id=G-1"></script>\n'
-            "<script>window.dataLayer = window.dataLayer || []; function gtag(){dataLayer.push(arguments);}"
-            "gtag('js', new Date());</script><script src=\"app.js\"></script></body></html>")
+    page = (
+        '<html><head><script>window.x=1</script></head><body><div id="app"></div>'
+        '<script async src="https://www.googletagmanager.com/gtag/js?id=G-1"></script>\n'
+        "<script>window.dataLayer = window.dataLayer || []; function gtag(){dataLayer.push(arguments);}"
+        "gtag('js', new Date());</script><script src=\"app.js\"></script></body></html>"
+    )
     cleaned, removed = strip_analytics(page)
     assert removed == 2
     assert "googletagmanager" not in cleaned and "gtag" not in cleaned

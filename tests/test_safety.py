@@ -76,8 +76,12 @@ class Mirror:
 
 
 @contextmanager
-def mirror(tmp_path: Path, defects: tuple[str, ...] = (), rps: float = 500, max_requests: int = 20000,
-           ) -> Iterator[Mirror]:
+def mirror(
+    tmp_path: Path,
+    defects: tuple[str, ...] = (),
+    rps: float = 500,
+    max_requests: int = 20000,
+) -> Iterator[Mirror]:
     tmp_path.mkdir(parents=True, exist_ok=True)
     log: list[Seen] = []
     server = SandboxServer(defects)
@@ -89,15 +93,21 @@ def mirror(tmp_path: Path, defects: tuple[str, ...] = (), rps: float = 500, max_
         env: dict[str, str] = {}
         secrets: list[str] = []
         for environment in ("sandbox", "production"):
-            lines += [f"[targets.mirror.environments.{environment}]",
-                      f"production = {'true' if environment == 'production' else 'false'}",
-                      "base_urls = { " + ", ".join(f'{api} = "{manifest.base_url(environment, api)}"'
-                                                   for api in manifest.apis) + " }"]
+            lines += [
+                f"[targets.mirror.environments.{environment}]",
+                f"production = {'true' if environment == 'production' else 'false'}",
+                "base_urls = { "
+                + ", ".join(f'{api} = "{manifest.base_url(environment, api)}"' for api in manifest.apis)
+                + " }",
+            ]
             for role in ROLES:
                 credential = manifest.credentials[environment][role]
                 names = {key: f"APC_SAFETY_{environment}_{role}_{key}".upper() for key in credential}
-                lines.append(f"credentials.{role} = {{ "
-                             + ", ".join(f'{key} = "{name}"' for key, name in names.items()) + " }")
+                lines.append(
+                    f"credentials.{role} = {{ "
+                    + ", ".join(f'{key} = "{name}"' for key, name in names.items())
+                    + " }"
+                )
                 env.update({names[key]: value for key, value in credential.items()})
                 secrets += [credential[key] for key in ("client_secret", "password") if key in credential]
                 if "username" in credential:
@@ -111,10 +121,29 @@ def mirror(tmp_path: Path, defects: tuple[str, ...] = (), rps: float = 500, max_
 
 
 def run(target: Mirror, reports: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "apiconform.cli", "run", "--no-html", "--config", str(target.config),
-               "--target", "mirror", "--reports", str(reports), *args]
-    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900,
-                          env={**os.environ, **target.env}, check=False)
+    command = [
+        sys.executable,
+        "-m",
+        "apiconform.cli",
+        "run",
+        "--no-html",
+        "--config",
+        str(target.config),
+        "--target",
+        "mirror",
+        "--reports",
+        str(reports),
+        *args,
+    ]
+    return subprocess.run(
+        command,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={**os.environ, **target.env},
+        check=False,
+    )
 
 
 def report_texts(reports: Path) -> dict[Path, str]:
@@ -148,8 +177,14 @@ def test_no_secret_in_any_output(tmp_path: Path, defects: tuple[str, ...]) -> No
 def _allowed_production_writes() -> list[re.Pattern[str]]:
     """Production paths a write may reach without --allow-writes: token requests and x-read-only ops."""
     patterns = []
-    for api in ("att-end-customer-lookup", "chorus-line-test", "carrierx-core", "carrierx-conference",
-                "carrierx-flexml", "carrierx-mediator"):
+    for api in (
+        "att-end-customer-lookup",
+        "chorus-line-test",
+        "carrierx-core",
+        "carrierx-conference",
+        "carrierx-flexml",
+        "carrierx-mediator",
+    ):
         for method, path, operation in load_api(api).operations():
             exempt = operation.get("x-read-only") or operation.get("operationId") == "createToken"
             if method in WRITES and exempt:

@@ -33,12 +33,19 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from apiconform.runner import RunOptions, find_root, run
 
     only = tuple(name.strip() for group in args.only for name in group.split(",") if name.strip())
-    return run(RunOptions(
-        target=args.target, config=args.config, profile=args.profile, only=only,
-        allow_writes=args.allow_writes, defects=tuple(args.sandbox_defect),
-        reports=args.reports if args.reports is not None else find_root() / "reports",
-        html=not args.no_html, extra=tuple(args.extra),
-    ))
+    return run(
+        RunOptions(
+            target=args.target,
+            config=args.config,
+            profile=args.profile,
+            only=only,
+            allow_writes=args.allow_writes,
+            defects=tuple(args.sandbox_defect),
+            reports=args.reports if args.reports is not None else find_root() / "reports",
+            html=not args.no_html,
+            extra=tuple(args.extra),
+        )
+    )
 
 
 def _credential_lines(env_config: ConfigEnvironment, missing: tuple[str, ...]) -> list[str]:
@@ -70,8 +77,9 @@ def _cmd_targets(args: argparse.Namespace) -> int:
     for env in ("sandbox", "production"):
         urls = f"http://127.0.0.1:<port>/{env}/<api>, port chosen at start\nAPIs: {', '.join(apis)}"
         label = EMBEDDED + (" (default)" if config.defaults.target == EMBEDDED else "")
-        table.add_row(label, env, "no", budget, urls,
-                      "throwaway, made at start (`sandbox serve` prints them)")
+        table.add_row(
+            label, env, "no", budget, urls, "throwaway, made at start (`sandbox serve` prints them)"
+        )
     for name, target in config.targets.items():
         try:
             resolved = resolve_target(name, config).environments
@@ -82,8 +90,14 @@ def _cmd_targets(args: argparse.Namespace) -> int:
         label = name + (" (default)" if config.defaults.target == name else "")
         for env_name, env_config in target.environments.items():
             urls = "\n".join(f"{api}: {url}" for api, url in sorted(env_config.base_urls.items()))
-            table.add_row(label, env_name, "YES" if env_config.production else "no", budget, urls or "none",
-                          "\n".join(_credential_lines(env_config, resolved[env_name].missing)))
+            table.add_row(
+                label,
+                env_name,
+                "YES" if env_config.production else "no",
+                budget,
+                urls or "none",
+                "\n".join(_credential_lines(env_config, resolved[env_name].missing)),
+            )
     console = Console()
     Console(width=max(console.width, 200) if not console.is_terminal else None).print(table)
     return 0
@@ -102,27 +116,37 @@ def _cmd_sandbox_defects(args: argparse.Namespace) -> int:
 
 
 def _add_run(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    run = sub.add_parser("run", help="run the conformance suites against a target and build the reports",
-                         epilog="Arguments after `--` go to pytest unchanged.")
+    run = sub.add_parser(
+        "run",
+        help="run the conformance suites against a target and build the reports",
+        epilog="Arguments after `--` go to pytest unchanged.",
+    )
     run.add_argument("--target", help="target name from apiconform.toml (default: the file's default)")
     run.add_argument("--config", type=Path, metavar="FILE", help="apiconform.toml to use")
     run.add_argument("--profile", choices=["quick", "nightly"], help="depth of generated tests")
     run.add_argument("--only", action="append", default=[], metavar="CONCERN,...", help=CONCERN_HELP)
     run.add_argument("--allow-writes", action="store_true", help="allow writes to production environments")
-    run.add_argument("--sandbox-defect", action="append", default=[], metavar="NAME",
-                     help="embedded target only: switch this defect on (repeatable)")
+    run.add_argument(
+        "--sandbox-defect",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="embedded target only: switch this defect on (repeatable)",
+    )
     run.add_argument("--reports", type=Path, metavar="DIR", help="report folder (default: reports/)")
     run.add_argument("--no-html", action="store_true", help="skip the Allure HTML report")
     run.set_defaults(handler=_cmd_run, extra=[])
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="apiconform",
-                                     description="Contract tests for partner and vendor APIs.")
+    parser = argparse.ArgumentParser(
+        prog="apiconform", description="Contract tests for partner and vendor APIs."
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    catalog = sub.add_parser("catalog",
-                             help="list every operation and rule with the documentation it comes from")
+    catalog = sub.add_parser(
+        "catalog", help="list every operation and rule with the documentation it comes from"
+    )
     catalog.add_argument("--markdown", type=Path, metavar="FILE", help="also write the catalog as Markdown")
     catalog.set_defaults(handler=_cmd_catalog)
 
@@ -149,7 +173,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     extra: list[str] = []
     if "--" in arguments:
         cut = arguments.index("--")
-        arguments, extra = arguments[:cut], arguments[cut + 1:]
+        arguments, extra = arguments[:cut], arguments[cut + 1 :]
     parser = build_parser()
     args = parser.parse_args(arguments)
     if extra and args.command != "run":

@@ -10,9 +10,7 @@ import pytest
 from apiconform.targets.session import Operation, TargetSession
 
 
-def operation_params(
-    session: TargetSession, keep: Callable[[Operation], bool] = lambda _: True
-) -> list[Any]:
+def operation_params(session: TargetSession, keep: Callable[[Operation], bool] = lambda _: True) -> list[Any]:
     """(operation, env) for every operation of every API, in every environment with default credentials."""
     params = []
     for api in session.target.apis():

@@ -6,7 +6,7 @@ it, so ``pytest tests/`` (the project's own tests) never starts a sandbox it doe
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,11 +31,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--target", default=None, help="target name from apiconform.toml (default: embedded)")
     group.addoption("--config", default=None, help="path of apiconform.toml (default: ./apiconform.toml)")
     group.addoption("--profile", default=None, choices=["quick", "nightly"], help="depth of generated tests")
-    group.addoption("--allow-writes", action="store_true", default=False,
-                    help="allow writes (POST/PUT/PATCH/DELETE) against production environments")
-    group.addoption("--sandbox-defect", action="append", default=[], metavar="NAME",
-                    help="embedded target only: start the sandbox with this defect on (repeatable)")
-    group.addoption("--results-json", default=None, help="write per-test outcomes and categories as JSON here")
+    group.addoption(
+        "--allow-writes",
+        action="store_true",
+        default=False,
+        help="allow writes (POST/PUT/PATCH/DELETE) against production environments",
+    )
+    group.addoption(
+        "--sandbox-defect",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="embedded target only: start the sandbox with this defect on (repeatable)",
+    )
+    group.addoption(
+        "--results-json", default=None, help="write per-test outcomes and categories as JSON here"
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -92,10 +103,11 @@ def _apiconform_test(request: pytest.FixtureRequest) -> Iterator[None]:
         yield
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
-    outcome = yield
-    report: pytest.TestReport = outcome.get_result()
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
     if call.excinfo is not None and call.excinfo.errisinstance(WriteBlocked):
         report.outcome = "skipped"
         report.longrepr = (str(item.path), item.location[1] or 0, f"Skipped: {call.excinfo.value}")
@@ -105,8 +117,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             allure_support.attach_exchanges(exchanges)
     if report.longrepr is not None and not report.skipped:
         report.longrepr = redact_text(str(report.longrepr))
+    report.sections = [(title, redact_text(content)) for title, content in report.sections]
     if report.when == "call" or (report.when == "setup" and not report.passed):
         results.record(item, report, call)
+    return report
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -134,8 +148,11 @@ def _sweep_reports(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
     if hasattr(config, "workerinput"):
         return
-    outputs = (config.getoption("allure_report_dir", default=None), getattr(config.option, "xmlpath", None),
-               config.getoption("--results-json"))
+    outputs = (
+        config.getoption("allure_report_dir", default=None),
+        getattr(config.option, "xmlpath", None),
+        config.getoption("--results-json"),
+    )
     sweep(Path(path) for path in outputs if path)
 
 

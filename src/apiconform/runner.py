@@ -58,8 +58,9 @@ def find_root(start: Path | None = None) -> Path:
 
 def concerns(root: Path) -> dict[str, Path]:
     """Concern name -> suite module, from the files present (test_field_types.py -> field-types)."""
-    return {p.stem.removeprefix("test_").replace("_", "-"): p
-            for p in sorted((root / SUITES).glob("test_*.py"))}
+    return {
+        p.stem.removeprefix("test_").replace("_", "-"): p for p in sorted((root / SUITES).glob("test_*.py"))
+    }
 
 
 def select_suites(root: Path, only: tuple[str, ...]) -> list[str]:
@@ -92,9 +93,21 @@ def preflight(options: RunOptions, config_path: Path | None) -> str:
 
 def pytest_command(options: RunOptions, root: Path, config_path: Path | None) -> list[str]:
     reports = options.reports
-    command = [sys.executable, "-m", "pytest", *select_suites(root, options.only), "-p", "no:cacheprovider",
-               "--alluredir", str(reports / "allure-results"), "--clean-alluredir",
-               "--junitxml", str(reports / "junit.xml"), "--results-json", str(reports / "results.json")]
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        *select_suites(root, options.only),
+        "-p",
+        "no:cacheprovider",
+        "--alluredir",
+        str(reports / "allure-results"),
+        "--clean-alluredir",
+        "--junitxml",
+        str(reports / "junit.xml"),
+        "--results-json",
+        str(reports / "results.json"),
+    ]
     if options.target:
         command += ["--target", options.target]
     if config_path:

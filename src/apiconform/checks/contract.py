@@ -136,5 +136,5 @@ def headers_echoed(session: TargetSession, env: Environment, op: Operation, head
             received=received if received is not None else "(header absent)",
             documented=f"{header}: {value}",
             operation=f"{op.api} {op.label} ({env})",
-            source="vendor-facts.md (Chorus): \"Responses echo X-Transaction-ID\"",
+            source='vendor-facts.md (Chorus): "Responses echo X-Transaction-ID"',
         )

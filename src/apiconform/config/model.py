@@ -7,9 +7,10 @@ rejects anything that does not look like a variable name so a pasted secret is c
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, PrivateAttr, field_validator
 
 ENV_VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 Environment = Literal["sandbox", "production"]
@@ -80,3 +81,8 @@ class Defaults(_Strict):
 class ConfigFile(_Strict):
     defaults: Defaults = Field(default_factory=Defaults)
     targets: dict[str, TargetConfig] = Field(default_factory=dict)
+    _source_dir: Path | None = PrivateAttr(default=None)  # relative paths (dotenv) resolve from here
+
+    @property
+    def source_dir(self) -> Path | None:
+        return self._source_dir

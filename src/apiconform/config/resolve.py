@@ -119,6 +119,7 @@ def load_config(path: Path | None = None) -> ConfigFile:
     except ValidationError as exc:
         raise ConfigError(_format_validation_error(path, exc)) from None
     _check_api_names(path, config)
+    config._source_dir = path.resolve().parent
     return config
 
 
@@ -146,7 +147,9 @@ def _environment_values(target: TargetConfig, base_dir: Path) -> Mapping[str, st
     if target.dotenv:
         dotenv_path = base_dir / target.dotenv
         if not dotenv_path.is_file():
-            raise ConfigError(f"dotenv file {dotenv_path} not found; create it or remove 'dotenv' from the target")
+            raise ConfigError(
+                f"dotenv file {dotenv_path} not found; create it or remove 'dotenv' from the target"
+            )
         values.update(dotenv_values(dotenv_path))
     values.update(os.environ)
     return values
@@ -160,7 +163,7 @@ def resolve_target(name: str, config: ConfigFile, base_dir: Path | None = None) 
         hint = f"did you mean {close[0]!r}? " if close else ""
         raise ConfigError(f"unknown target {name!r}; {hint}configured targets: {', '.join(known)}")
     target = config.targets[name]
-    values = _environment_values(target, base_dir or Path.cwd())
+    values = _environment_values(target, base_dir or config.source_dir or Path.cwd())
     environments: dict[Environment, EnvironmentTarget] = {}
     for env_name, env_config in target.environments.items():
         creds: dict[str, dict[str, SecretStr]] = {}

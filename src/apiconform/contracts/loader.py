@@ -51,7 +51,9 @@ def _read_json(path: Path) -> JSON:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
-        raise ConfigError(f"{path}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+        raise ConfigError(
+            f"{path}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+        ) from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a JSON object at the top level")
     return data
@@ -71,9 +73,9 @@ def load_schema(relative: str) -> JSON:
 
 
 @cache
-def schema_registry() -> Registry:  # type: ignore[type-arg]
+def schema_registry() -> Registry:
     """A referencing registry holding every schema under its ``$id`` (and under its file URI)."""
-    resources: list[tuple[str, Resource]] = []  # type: ignore[type-arg]
+    resources: list[tuple[str, Resource]] = []
     root = schemas_dir()
     for path in schema_files():
         contents = _load_file(path)
@@ -83,13 +85,15 @@ def schema_registry() -> Registry:  # type: ignore[type-arg]
         declared = contents.get("$id")
         if isinstance(declared, str) and declared != uri:
             resources.append((declared, resource))
-    return Registry().with_resources(resources)  # type: ignore[no-any-return]
+    return Registry().with_resources(resources)
 
 
 def validator_for(relative: str) -> Draft202012Validator:
     """A draft 2020-12 validator for one schema file, with every ``$ref`` resolvable."""
     schema = _load_file(schemas_dir() / relative)
-    return Draft202012Validator(schema, registry=schema_registry(), format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return Draft202012Validator(
+        schema, registry=schema_registry(), format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
 
 
 @dataclass(frozen=True)

@@ -33,25 +33,33 @@ SEVERITY = {
 }
 MAX_ATTACHED_EXCHANGES = 3
 
-CATEGORIES = [
-    {"name": "Contract drift", "category": Category.CONTRACT, "statuses": ["failed"]},
-    {"name": "Auth defect", "category": Category.AUTH, "statuses": ["failed"]},
-    {"name": "Environment leak", "category": Category.ENVIRONMENT, "statuses": ["failed"]},
-    {"name": "Isolation breach", "category": Category.ISOLATION, "statuses": ["failed"]},
-    {"name": "Rate-limit defect", "category": Category.RATE_LIMIT, "statuses": ["failed"]},
-    {"name": "Lifecycle defect", "category": Category.LIFECYCLE, "statuses": ["failed"]},
+CATEGORIES: list[tuple[str, Category]] = [
+    ("Contract drift", Category.CONTRACT),
+    ("Auth defect", Category.AUTH),
+    ("Environment leak", Category.ENVIRONMENT),
+    ("Isolation breach", Category.ISOLATION),
+    ("Rate-limit defect", Category.RATE_LIMIT),
+    ("Lifecycle defect", Category.LIFECYCLE),
 ]
 
 
 def categories() -> list[dict[str, Any]]:
     """categories.json rules; the regex form works in Allure 2 (full match) and 3 (search)."""
     rules: list[dict[str, Any]] = [
-        {"name": c["name"], "matchedStatuses": c["statuses"],
-         "messageRegex": f"[\\s\\S]*\\[{c['category'].value}\\][\\s\\S]*"}
-        for c in CATEGORIES
+        {
+            "name": name,
+            "matchedStatuses": ["failed"],
+            "messageRegex": f"[\\s\\S]*\\[{category.value}\\][\\s\\S]*",
+        }
+        for name, category in CATEGORIES
     ]
-    rules.append({"name": "Target unavailable", "matchedStatuses": ["broken", "failed"],
-                  "messageRegex": "[\\s\\S]*(TargetUnavailable|target unavailable)[\\s\\S]*"})
+    rules.append(
+        {
+            "name": "Target unavailable",
+            "matchedStatuses": ["broken", "failed"],
+            "messageRegex": "[\\s\\S]*(TargetUnavailable|target unavailable)[\\s\\S]*",
+        }
+    )
     return rules
 
 
@@ -86,7 +94,9 @@ def label_test(node: pytest.Item, session: TargetSession) -> None:
         allure.dynamic.parameter(key, getattr(value, "label", None) or str(value))
     rule = node.get_closest_marker("rule")
     if rule:
-        allure.dynamic.description(f"Rule: {rule.args[0]}\n\nSource: {rule.args[1] if len(rule.args) > 1 else ''}")
+        allure.dynamic.description(
+            f"Rule: {rule.args[0]}\n\nSource: {rule.args[1] if len(rule.args) > 1 else ''}"
+        )
         if len(rule.args) > 1:
             allure.dynamic.label("rule_source", str(rule.args[1])[:200])
 
@@ -104,7 +114,7 @@ def _versions() -> dict[str, str]:
     for package in ("apiconform", "schemathesis", "hypothesis", "pytest", "allure-pytest", "httpx"):
         try:
             out[f"version.{package}"] = version(package)
-        except Exception:  # noqa: BLE001 - a missing distribution just leaves the line out
+        except Exception:
             continue
     return out
 

@@ -46,8 +46,10 @@ def node_available() -> bool:
 
 
 def no_node_hint(results: Path) -> str:
-    return (f"HTML report skipped: Node.js not found. Results are in {results}; for HTML install Node 20, "
-            f"then run `make run` or `npx allure generate {results}`")
+    return (
+        f"HTML report skipped: Node.js not found. Results are in {results}; for HTML install Node 20, "
+        f"then run `make run` or `npx allure generate {results}`"
+    )
 
 
 def allure_bin(root: Path) -> Path:
@@ -63,8 +65,9 @@ def ensure_allure(root: Path) -> Path:
     if npm is None or not (root / "package.json").is_file():
         raise HtmlReportError(f"cannot install Allure: npm or {root / 'package.json'} missing")
     verb = ["ci"] if (root / "package-lock.json").is_file() else ["install"]
-    done = subprocess.run([npm, *verb, "--no-audit", "--no-fund"], cwd=root, capture_output=True, text=True,
-                          check=False)
+    done = subprocess.run(
+        [npm, *verb, "--no-audit", "--no-fund"], cwd=root, capture_output=True, text=True, check=False
+    )
     if done.returncode != 0 or not binary.exists():
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]
         raise HtmlReportError(f"`npm {verb[0]}` for the Allure report failed in {root}: {last}")
@@ -80,8 +83,13 @@ def allure_config(results: Path, output: Path, history: Path) -> str:
         "historyLimit": HISTORY_LIMIT,
         "categories": {"rules": categories()},
         "plugins": {
-            "awesome": {"options": {"reportName": REPORT_NAME, "singleFile": True,
-                                    "groupBy": ["epic", "feature", "story"]}},
+            "awesome": {
+                "options": {
+                    "reportName": REPORT_NAME,
+                    "singleFile": True,
+                    "groupBy": ["epic", "feature", "story"],
+                }
+            },
         },
     }
     header = f"// written by apiconform for the results in {results}"
@@ -105,8 +113,13 @@ def strip_analytics(html: str) -> tuple[str, int]:
 
 def analytics_left(output: Path) -> list[Path]:
     """Generated files that still mention an analytics host (must be empty)."""
-    return [p for p in sorted(output.rglob("*")) if p.is_file() and p.suffix in {".html", ".js"}
-            and any(host in p.read_text(encoding="utf-8", errors="replace") for host in ANALYTICS_HOSTS)]
+    return [
+        p
+        for p in sorted(output.rglob("*"))
+        if p.is_file()
+        and p.suffix in {".html", ".js"}
+        and any(host in p.read_text(encoding="utf-8", errors="replace") for host in ANALYTICS_HOSTS)
+    ]
 
 
 def generate(root: Path, reports: Path) -> HtmlReport:
@@ -118,8 +131,13 @@ def generate(root: Path, reports: Path) -> HtmlReport:
     with tempfile.TemporaryDirectory(prefix="apiconform-allure-") as tmp:
         rc = Path(tmp) / "allurerc.mjs"
         rc.write_text(allure_config(results, output, history), encoding="utf-8")
-        done = subprocess.run([str(binary), "generate", str(results), "--config", str(rc)], cwd=root,
-                              capture_output=True, text=True, check=False)
+        done = subprocess.run(
+            [str(binary), "generate", str(results), "--config", str(rc)],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
     index = output / "index.html"
     if done.returncode != 0 or not index.is_file():
         last = (done.stderr.strip().splitlines() or done.stdout.strip().splitlines() or ["no output"])[-1]

@@ -17,13 +17,16 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 MASK = "[REDACTED]"
 SECRET_NAME = re.compile(
-    r"(secret|password|passwd|pwd|token|authorization|api[-_]?key|cookie|credential|voip_token)", re.IGNORECASE
+    r"(secret|password|passwd|pwd|token|authorization|api[-_]?key|cookie|credential|voip_token)",
+    re.IGNORECASE,
 )
 _INLINE = [
     # Authorization / WWW-Authenticate style values: "Basic xxx", "Bearer xxx"
     re.compile(r"(?i)\b(basic|bearer)\s+[A-Za-z0-9._~+/=-]{8,}"),
     # JSON or repr "key": "value" for secret-looking keys
-    re.compile(r"""(?i)(["']?[\w-]*(?:secret|password|token|authorization)[\w-]*["']?\s*[:=]\s*)(["'])(?:(?!\2).)+\2"""),
+    re.compile(
+        r"""(?i)(["']?[\w-]*(?:secret|password|token|authorization)[\w-]*["']?\s*[:=]\s*)(["'])(?:(?!\2).)+\2"""
+    ),
     # form / query key=value
     re.compile(r"(?i)\b([\w-]*(?:secret|password|token)[\w-]*=)[^&\s\"']+"),
 ]
@@ -79,7 +82,9 @@ def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
 def redact_data(data: Any) -> Any:
     """A copy of decoded JSON (or form fields) with secret-named keys masked and strings scrubbed."""
     if isinstance(data, Mapping):
-        return {k: (MASK if is_secret_name(str(k)) and v is not None else redact_data(v)) for k, v in data.items()}
+        return {
+            k: (MASK if is_secret_name(str(k)) and v is not None else redact_data(v)) for k, v in data.items()
+        }
     if isinstance(data, list | tuple):
         return [redact_data(v) for v in data]
     if isinstance(data, str):

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from apiconform.checks.failures import Category
@@ -37,9 +38,7 @@ def record(item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo[N
     if concern is None:
         return
     records = item.config.stash.setdefault(_RECORDS, [])
-    outcome = report.outcome
-    if report.when == "setup" and report.failed:
-        outcome = "error"
+    outcome: str = "error" if report.when == "setup" and report.failed else report.outcome
     message = ""
     if outcome != "passed" and call.excinfo is not None and report.when == call.when:
         message = redact_text(str(call.excinfo.value))[:4000]
@@ -47,20 +46,27 @@ def record(item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo[N
         text = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         message = redact_text(text)[-2000:]
     callspec = getattr(item, "callspec", None)
-    params = {k: getattr(v, "label", None) or str(v) for k, v in (callspec.params.items() if callspec else [])}
-    records.append({
-        "nodeid": item.nodeid,
-        "name": item.name,
-        "concern": str(concern.args[0]),
-        "params": params,
-        "outcome": outcome,
-        "category": _category(call),
-        "message": message,
-    })
+    params = {
+        k: getattr(v, "label", None) or str(v) for k, v in (callspec.params.items() if callspec else [])
+    }
+    records.append(
+        {
+            "nodeid": item.nodeid,
+            "name": item.name,
+            "concern": str(concern.args[0]),
+            "params": params,
+            "outcome": outcome,
+            "category": _category(call),
+            "message": message,
+        }
+    )
 
 
 def records_of(config: pytest.Config) -> list[dict[str, Any]]:
-    return list(config.stash.get(_RECORDS, []))
+    if _RECORDS not in config.stash:
+        return []
+    records: list[dict[str, Any]] = config.stash[_RECORDS]
+    return list(records)
 
 
 def write_json(path: Path, config: pytest.Config, session: Any) -> None:
@@ -87,10 +93,11 @@ def print_summary(terminalreporter: Any, config: pytest.Config, session: Any) ->
         table.add_column(column, justify="left" if column == "concern" else "right")
     for concern, counts in sorted(by_concern.items()):
         table.add_row(concern, *(str(counts.get(k, 0)) for k in ("passed", "failed", "error", "skipped")))
-    console = Console(file=terminalreporter._tw._file, force_terminal=False, width=100)  # noqa: SLF001
+    console = Console(file=terminalreporter._tw._file, force_terminal=False, width=100)
     console.print(table)
     failed = [r for r in records if r["outcome"] in {"failed", "error"}]
     for rec in failed[:20]:
         first = rec["message"].strip().splitlines()[0] if rec["message"].strip() else ""
-        console.print(f"  FAILED {rec['name']} [{rec['category'] or 'uncategorised'}] {first[:150]}")
+        label = escape(f"[{rec['category'] or 'uncategorised'}]")
+        console.print(f"  FAILED {escape(rec['nodeid'].split('::')[-1])} {label} {escape(first[:150])}")
     console.print(f"requests sent: {session.client.budget.sent}")

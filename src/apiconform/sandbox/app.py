@@ -8,8 +8,8 @@ from fastapi import FastAPI
 
 from apiconform.sandbox import att, carrierx, chorus, portal
 from apiconform.sandbox.defects import validate_defects
-from apiconform.sandbox.refusal import install_refusal_handler
 from apiconform.sandbox.provisioning import Manifest, provision_client_apps, provision_portal_users
+from apiconform.sandbox.refusal import install_refusal_handler
 from apiconform.sandbox.state import ENVIRONMENTS, SandboxState
 
 VENDORS = (att, chorus, carrierx)

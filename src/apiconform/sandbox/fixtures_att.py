@@ -47,7 +47,11 @@ def _production_records() -> tuple[dict[str, Any], ...]:
             accountStatus="Active" if i == 0 else "Inactive",
         )
         record["accountAddress"] = {
-            "city": "DALLAS", "country": "US", "state": state, "street": f"{100 + i} MAIN ST", "zipCode": zip_code,
+            "city": "DALLAS",
+            "country": "US",
+            "state": state,
+            "street": f"{100 + i} MAIN ST",
+            "zipCode": zip_code,
         }
         records.append(record)
     return tuple(records)
@@ -65,5 +69,9 @@ def known_inputs(env: Environment) -> list[dict[str, Any]]:
     """Requests that find records in this environment (what a vendor publishes as test accounts)."""
     if env == "sandbox":
         return [load_schema("att/end-customer-lookup-request.json")["examples"][0]]
-    return [{"accountName": "Lone Star", "address": {"street": "", "city": "Dallas", "state": "TX",
-                                                     "country": "US", "zipCode": "75201"}}]
+    return [
+        {
+            "accountName": "Lone Star",
+            "address": {"street": "", "city": "Dallas", "state": "TX", "country": "US", "zipCode": "75201"},
+        }
+    ]

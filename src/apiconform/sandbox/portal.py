@@ -69,7 +69,12 @@ def _plan_view(plan_id: str) -> dict[str, Any]:
             else None
         ),
         "operation_limits": [
-            {"api": lim.api, "operation": lim.operation, "calls": lim.calls, "interval_seconds": lim.interval_seconds}
+            {
+                "api": lim.api,
+                "operation": lim.operation,
+                "calls": lim.calls,
+                "interval_seconds": lim.interval_seconds,
+            }
             for lim in plan.operation_limits
         ],
     }
@@ -93,7 +98,9 @@ async def _json_object(request: Request) -> dict[str, Any]:
     return body
 
 
-def _string(body: dict[str, Any], key: str, choices: tuple[str, ...] | None = None, required: bool = True) -> str:
+def _string(
+    body: dict[str, Any], key: str, choices: tuple[str, ...] | None = None, required: bool = True
+) -> str:
     value = body.get(key)
     if value is None and not required:
         return ""
@@ -112,7 +119,9 @@ def mount(app: FastAPI, state: SandboxState) -> None:
         login, password = state.portal_users[role]
         if not basic_matches(request.headers.get("authorization"), login, password):
             raise Refusal(
-                gateway_error(401, "Unauthorized", "Invalid portal login.", challenge(state, 'Basic realm="portal"'))
+                gateway_error(
+                    401, "Unauthorized", "Invalid portal login.", challenge(state, 'Basic realm="portal"')
+                )
             )
 
     def find_app(app_id: str) -> Application:
@@ -201,8 +210,14 @@ def mount(app: FastAPI, state: SandboxState) -> None:
         authorize(request, "developer")
         target = find_app(app_id)
         items = [
-            {"api": api, "operation": op, "calls": calls, "limit": limit, "remaining": max(limit - calls, 0),
-             "window_seconds": interval}
+            {
+                "api": api,
+                "operation": op,
+                "calls": calls,
+                "limit": limit,
+                "remaining": max(limit - calls, 0),
+                "window_seconds": interval,
+            }
             for api, op, calls, limit, interval in state.usage_of(target)
         ]
         return JSONResponse({"app_id": target.app_id, "plan_id": target.plan_id, "items": items})
@@ -247,4 +262,3 @@ def mount(app: FastAPI, state: SandboxState) -> None:
         return JSONResponse({"now": iso(state.advance_clock(seconds))})
 
     app.include_router(router, prefix="/portal")
-

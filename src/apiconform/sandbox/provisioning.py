@@ -28,6 +28,7 @@ class Mounted:
     credentials: dict[str, Credential] = field(default_factory=dict)
     known_inputs: dict[str, dict[str, list[KnownInput]]] = field(default_factory=dict)
 
+
 # role -> (organisation, plan, APIs with a contract)
 CLIENT_ROLES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "primary": ("acme", "standard", ("att-end-customer-lookup", "chorus-line-test")),
@@ -64,7 +65,11 @@ def provision_client_apps(state: SandboxState) -> dict[Environment, dict[str, Cr
             app = state.register_app(f"{org}-{role}-{env}", org, env, plan)
             for api in apis:
                 state.request_access(app, api, env)
-            roles[role] = {"client_id": app.client_id, "client_secret": app.client_secret, "app_id": app.app_id}
+            roles[role] = {
+                "client_id": app.client_id,
+                "client_secret": app.client_secret,
+                "app_id": app.app_id,
+            }
         out[env] = roles
     return out
 

@@ -32,7 +32,9 @@ class SandboxServer:
         deadline = time.monotonic() + timeout
         while not self._server.started:
             if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise ApiconformError(f"the embedded sandbox did not start on {self._host} within {timeout:.0f} s")
+                raise ApiconformError(
+                    f"the embedded sandbox did not start on {self._host} within {timeout:.0f} s"
+                )
             time.sleep(0.01)
         port = self._server.servers[0].sockets[0].getsockname()[1]
         self.manifest.root_url = f"http://{self._host}:{port}"
@@ -46,7 +48,9 @@ class SandboxServer:
         self.start()
         return self
 
-    def __exit__(self, *exc: tuple[type[BaseException] | None, BaseException | None, TracebackType | None]) -> None:
+    def __exit__(
+        self, *exc: tuple[type[BaseException] | None, BaseException | None, TracebackType | None]
+    ) -> None:
         self.stop()
 
 

@@ -17,7 +17,14 @@ from typing import Literal
 Environment = Literal["sandbox", "production"]
 ENVIRONMENTS: tuple[Environment, ...] = ("sandbox", "production")
 ContractStatus = Literal[
-    "pending_approval", "config_pending", "approved", "activated", "rejected", "resubmitted", "suspended", "cancelled"
+    "pending_approval",
+    "config_pending",
+    "approved",
+    "activated",
+    "rejected",
+    "resubmitted",
+    "suspended",
+    "cancelled",
 ]
 
 
@@ -149,7 +156,12 @@ class SandboxState:
 
     # -- applications and contracts -------------------------------------------------------------------
     def register_app(
-        self, name: str, organisation: str, environment: Environment, plan_id: str, description: str | None = None
+        self,
+        name: str,
+        organisation: str,
+        environment: Environment,
+        plan_id: str,
+        description: str | None = None,
     ) -> Application:
         with self.lock:
             app = Application(
@@ -178,7 +190,9 @@ class SandboxState:
         with self.lock:
             status: ContractStatus = "pending_approval" if PLANS[app.plan_id].restricted else "activated"
             stamp = iso(self.now())
-            contract = Contract("ctr_" + uuid.uuid4().hex[:12], app.app_id, api, environment, status, stamp, stamp)
+            contract = Contract(
+                "ctr_" + uuid.uuid4().hex[:12], app.app_id, api, environment, status, stamp, stamp
+            )
             self.contracts[contract.contract_id] = contract
             return contract
 

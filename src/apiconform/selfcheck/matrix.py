@@ -45,7 +45,8 @@ class Run:
 
     def detected_by(self, expected: Expected) -> list[str]:
         return [
-            t["nodeid"] for t in self.failures
+            t["nodeid"]
+            for t in self.failures
             if t["concern"] == expected.concern and t["category"] == expected.category
         ]
 
@@ -78,8 +79,20 @@ def run_suites(defect: str | None, extra: Iterable[str] = ()) -> Run:
     root = project_root()
     with tempfile.TemporaryDirectory(prefix="apiconform-selfcheck-") as tmp:
         results = Path(tmp) / "results.json"
-        command = [sys.executable, "-m", "pytest", "suites", "-q", "-p", "no:cacheprovider",
-                   "--profile", "quick", "--results-json", str(results), *extra]
+        command = [
+            sys.executable,
+            "-m",
+            "pytest",
+            "suites",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--profile",
+            "quick",
+            "--results-json",
+            str(results),
+            *extra,
+        ]
         if defect:
             command += ["--sandbox-defect", defect]
         start = time.monotonic()
@@ -98,7 +111,9 @@ def build_matrix(
     chosen = list(defects) if defects is not None else sorted(DEFECTS)
     start = time.monotonic()
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = {name: pool.submit(run_suites, None if name == CLEAN else name) for name in [CLEAN, *chosen]}
+        futures = {
+            name: pool.submit(run_suites, None if name == CLEAN else name) for name in [CLEAN, *chosen]
+        }
         runs: dict[str, Run] = {}
         for name, future in futures.items():
             runs[name] = future.result()

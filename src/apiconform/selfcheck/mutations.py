@@ -17,6 +17,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from apiconform.checks.samples import sample_requests, send_sample
+from apiconform.config.model import Environment
 from apiconform.contracts import load_api
 from apiconform.sandbox.defects import DEFECTS
 from apiconform.targets.budget import RequestBudget
@@ -25,8 +26,19 @@ from apiconform.targets.embedded import start_embedded
 from apiconform.targets.profiles import profile_named
 from apiconform.targets.session import Operation, TargetSession
 
-REMOVABLE = ("type", "enum", "const", "pattern", "format", "maxItems", "minItems", "maxLength", "minLength",
-             "maximum", "minimum")
+REMOVABLE = (
+    "type",
+    "enum",
+    "const",
+    "pattern",
+    "format",
+    "maxItems",
+    "minItems",
+    "maxLength",
+    "minLength",
+    "maximum",
+    "minimum",
+)
 JSON = dict[str, Any]
 
 
@@ -69,7 +81,7 @@ def collect_witnesses(defect: str | None) -> list[Witness]:
     try:
         for api in target.apis():
             for op in session.operations(api):
-                env = "sandbox"
+                env: Environment = "sandbox"
                 for request in sample_requests(session, env, op):
                     if op.operation_id == "createToken":
                         response = session.request_token(env, "partner")
@@ -77,8 +89,16 @@ def collect_witnesses(defect: str | None) -> list[Witness]:
                         response = send_sample(session, env, op, session.auth_headers(env, api), request)
                     ref = _success_ref(op, response.status_code)
                     if ref and "json" in response.headers.get("content-type", ""):
-                        witnesses.append(Witness(defect or "(none)", api, op.operation_id,
-                                                 response.status_code, ref, response.json()))
+                        witnesses.append(
+                            Witness(
+                                defect or "(none)",
+                                api,
+                                op.operation_id,
+                                response.status_code,
+                                ref,
+                                response.json(),
+                            )
+                        )
     finally:
         client.close()
         server.stop()
@@ -134,9 +154,11 @@ def mutations(api: str) -> Iterator[Mutation]:
 
 
 def _valid(components: JSON, ref: str, body: Any) -> bool:
-    validator = Draft202012Validator({"$ref": ref, "components": {"schemas": components}},
-                                     format_checker=Draft202012Validator.FORMAT_CHECKER)
-    return validator.is_valid(body)
+    validator = Draft202012Validator(
+        {"$ref": ref, "components": {"schemas": components}},
+        format_checker=Draft202012Validator.FORMAT_CHECKER,
+    )
+    return bool(validator.is_valid(body))
 
 
 @dataclass
@@ -162,7 +184,11 @@ def analyse(defects: list[str] | None = None) -> MutationReport:
     for api in [d.name for d in _apis()]:
         for mutation in mutations(api):
             constraints.add(mutation.constraint)
-            caught = {w.defect for w in failing if w.api == api and _valid(mutation.components, w.schema_ref, w.body)}
+            caught = {
+                w.defect
+                for w in failing
+                if w.api == api and _valid(mutation.components, w.schema_ref, w.body)
+            }
             if caught:
                 exercised.setdefault(mutation.constraint, set()).update(caught)
     return MutationReport(exercised, sorted(constraints - set(exercised)), total, len(failing))

@@ -38,10 +38,18 @@ def as_table(matrix: Matrix) -> Table:
     table.add_column("verdict")
     for defect, run in sorted(matrix.runs.items()):
         expected = EXPECTED.get(defect)
-        table.add_row(defect, f"{expected.concern} / {expected.category}" if expected else "-",
-                      *(_cell(run, c) for c in CONCERNS), _verdict(defect, run))
-    table.add_row("(no defect)", "no failure", *(_cell(matrix.clean, c) for c in CONCERNS),
-                  "clean" if not matrix.false_alarms else f"{matrix.false_alarms} FALSE ALARMS")
+        table.add_row(
+            defect,
+            f"{expected.concern} / {expected.category}" if expected else "-",
+            *(_cell(run, c) for c in CONCERNS),
+            _verdict(defect, run),
+        )
+    table.add_row(
+        "(no defect)",
+        "no failure",
+        *(_cell(matrix.clean, c) for c in CONCERNS),
+        "clean" if not matrix.false_alarms else f"{matrix.false_alarms} FALSE ALARMS",
+    )
     return table
 
 
@@ -69,7 +77,8 @@ def as_markdown(matrix: Matrix) -> str:
     for defect, run in sorted(matrix.runs.items()):
         expected = EXPECTED.get(defect)
         failing = "; ".join(
-            f"{concern}: {', '.join(sorted(set(names))[:4])}" for concern, names in sorted(run.failing_by_concern().items())
+            f"{concern}: {', '.join(sorted(set(names))[:4])}"
+            for concern, names in sorted(run.failing_by_concern().items())
         )
         lines.append(
             f"| `{defect}` | {DEFECTS.get(defect, '')} | "
@@ -77,8 +86,10 @@ def as_markdown(matrix: Matrix) -> str:
             f"{failing or 'none'} |"
         )
     clean = "; ".join(f"{c}: {', '.join(n)}" for c, n in matrix.clean.failing_by_concern().items())
-    lines.append(f"| (no defect) | - | no failure | {'clean' if not matrix.false_alarms else 'FALSE ALARMS'} | "
-                 f"{clean or 'none'} |")
+    lines.append(
+        f"| (no defect) | - | no failure | {'clean' if not matrix.false_alarms else 'FALSE ALARMS'} | "
+        f"{clean or 'none'} |"
+    )
     return redact_text("\n".join(lines)) + "\n"
 
 
@@ -88,8 +99,12 @@ def as_json(matrix: Matrix) -> dict[str, Any]:
         "false_alarms": matrix.false_alarms,
         "wall_seconds": round(matrix.wall_seconds, 1),
         "undetected": matrix.undetected,
-        "clean": {"failures": matrix.clean.failures, "tests": len(matrix.clean.tests),
-                  "requests": matrix.clean.requests, "seconds": round(matrix.clean.seconds, 1)},
+        "clean": {
+            "failures": matrix.clean.failures,
+            "tests": len(matrix.clean.tests),
+            "requests": matrix.clean.requests,
+            "seconds": round(matrix.clean.seconds, 1),
+        },
         "defects": {
             defect: {
                 "expected": EXPECTED[defect]._asdict() if defect in EXPECTED else None,
@@ -106,6 +121,7 @@ def run_selfcheck(reports: Path, defects: list[str] | None = None, console: Cons
     """Build, print and write the matrix; exit 0 only with every defect detected and no false alarm."""
     console = console or Console()
     with console.status("running the suites against the sandbox, once clean and once per defect") as status:
+
         def progress(run: Run) -> None:
             status.update(f"finished {run.defect} ({run.seconds:.0f} s)")
 
@@ -114,6 +130,8 @@ def run_selfcheck(reports: Path, defects: list[str] | None = None, console: Cons
     console.print(summary_line(matrix))
     reports.mkdir(parents=True, exist_ok=True)
     (reports / "selfcheck.md").write_text(as_markdown(matrix), encoding="utf-8")
-    (reports / "selfcheck.json").write_text(redact_text(json.dumps(as_json(matrix), indent=2)), encoding="utf-8")
+    (reports / "selfcheck.json").write_text(
+        redact_text(json.dumps(as_json(matrix), indent=2)), encoding="utf-8"
+    )
     console.print(f"written: {reports / 'selfcheck.md'}, {reports / 'selfcheck.json'}")
     return 0 if not matrix.undetected and not matrix.false_alarms else 1

@@ -25,8 +25,14 @@ from apiconform.targets.exchange import Exchange
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 MAX_REDIRECTS = 5
-CREDENTIAL_HEADERS = ("authorization", "cookie", "client_id", "client_secret", "x-chorus-client-id",
-                      "x-chorus-client-secret")
+CREDENTIAL_HEADERS = (
+    "authorization",
+    "cookie",
+    "client_id",
+    "client_secret",
+    "x-chorus-client-id",
+    "x-chorus-client-secret",
+)
 
 
 class WriteBlocked(ApiconformError):
@@ -105,7 +111,9 @@ class TargetClient:
             next_url = urljoin(str(response.request.url), location)
             if _origin(next_url) != _origin(url):
                 sent_headers = {k: v for k, v in sent_headers.items() if k.lower() not in CREDENTIAL_HEADERS}
-            response = self._send("GET" if response.status_code == 303 else method, next_url, sent_headers, kwargs)
+            response = self._send(
+                "GET" if response.status_code == 303 else method, next_url, sent_headers, kwargs
+            )
         return response
 
     def _send(self, method: str, url: str, headers: dict[str, str], kwargs: dict[str, Any]) -> httpx.Response:
@@ -115,8 +123,15 @@ class TargetClient:
             self.writes_sent += 1
         try:
             response = self._http.request(method, url, headers=headers, **kwargs)
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.ReadTimeout, httpx.RemoteProtocolError) as exc:
-            raise TargetUnavailable(f"{method} {urlsplit(url).netloc}: target unavailable ({type(exc).__name__})") from None
+        except (
+            httpx.ConnectError,
+            httpx.ConnectTimeout,
+            httpx.ReadTimeout,
+            httpx.RemoteProtocolError,
+        ) as exc:
+            raise TargetUnavailable(
+                f"{method} {urlsplit(url).netloc}: target unavailable ({type(exc).__name__})"
+            ) from None
         if response.status_code == 429:
             self.budget.pause(identity, response.headers.get("retry-after"))
         if "json" in response.headers.get("content-type", ""):

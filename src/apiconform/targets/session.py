@@ -87,7 +87,11 @@ def security_kind(document: ApiDocument) -> str:
 
 def client_headers(document: ApiDocument) -> tuple[str, str]:
     """The header names of the client id and the client secret, as the contract declares them."""
-    names = [s["name"] for s in document.bundled["components"]["securitySchemes"].values() if s.get("type") == "apiKey"]
+    names = [
+        s["name"]
+        for s in document.bundled["components"]["securitySchemes"].values()
+        if s.get("type") == "apiKey"
+    ]
     id_name = next(n for n in names if "secret" not in n.lower())
     secret_name = next(n for n in names if "secret" in n.lower())
     return id_name, secret_name
@@ -115,8 +119,13 @@ class TargetSession:
         overrides = self.target.path_overrides.get(api, {})
         document = self.documents[api].bundled
         return [
-            Operation(api, op["operationId"], method, overrides.get(op["operationId"], path),
-                      _resolved(document, op, path))
+            Operation(
+                api,
+                op["operationId"],
+                method,
+                overrides.get(op["operationId"], path),
+                _resolved(document, op, path),
+            )
             for method, path, op in self.documents[api].operations()
         ]
 
@@ -162,23 +171,31 @@ class TargetSession:
         register_secret(token)
         return token
 
-    def request_token(self, env: Environment, role: str, scopes: list[str] | None = None,
-                      password: str | None = None) -> httpx.Response:
+    def request_token(
+        self, env: Environment, role: str, scopes: list[str] | None = None, password: str | None = None
+    ) -> httpx.Response:
         credential = self.credential(env, role)
         if credential is None:
             raise ConfigError(f"no credentials for role {role!r} in {env}")
-        form = {"grant_type": "password", "username": credential["username"],
-                "password": password if password is not None else credential["password"]}
+        form = {
+            "grant_type": "password",
+            "username": credential["username"],
+            "password": password if password is not None else credential["password"],
+        }
         if scopes is not None:
             form["scope"] = " ".join(scopes)
         op = self.operation("carrierx-core", "createToken")
         return self.client.request(
-            "POST", self.base_url(env, "carrierx-core") + op.path, data=form,
-            production=self.target.environments[env].production, token_request=True,
+            "POST",
+            self.base_url(env, "carrierx-core") + op.path,
+            data=form,
+            production=self.target.environments[env].production,
+            token_request=True,
         )
 
-    def auth_headers(self, env: Environment, api: str, role: str | None = None,
-                     scopes: list[str] | None = None) -> dict[str, str]:
+    def auth_headers(
+        self, env: Environment, api: str, role: str | None = None, scopes: list[str] | None = None
+    ) -> dict[str, str]:
         """Valid credentials of a role for an API, in the form its contract documents."""
         role = role or self.default_role(api)
         kind = self.kind(api)
@@ -213,9 +230,12 @@ class TargetSession:
         if form is not None:
             kwargs["data"] = form
         return self.client.request(
-            op.method, self.base_url(env, op.api) + path,
+            op.method,
+            self.base_url(env, op.api) + path,
             production=self.target.environments[env].production,
-            read_only=op.read_only, token_request=op.operation_id == "createToken", **kwargs,
+            read_only=op.read_only,
+            token_request=op.operation_id == "createToken",
+            **kwargs,
         )
 
     def send_transport(self, env: Environment, op: Operation, kwargs: dict[str, Any]) -> httpx.Response:
@@ -230,6 +250,10 @@ class TargetSession:
             kwargs["data"] = data
         kwargs["params"] = kwargs.get("params") or None
         return self.client.request(
-            method, url, production=self.target.environments[env].production,
-            read_only=op.read_only, token_request=op.operation_id == "createToken", **kwargs,
+            method,
+            url,
+            production=self.target.environments[env].production,
+            read_only=op.read_only,
+            token_request=op.operation_id == "createToken",
+            **kwargs,
         )
