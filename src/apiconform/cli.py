@@ -77,9 +77,7 @@ def _cmd_targets(args: argparse.Namespace) -> int:
     for env in ("sandbox", "production"):
         urls = f"http://127.0.0.1:<port>/{env}/<api>, port chosen at start\nAPIs: {', '.join(apis)}"
         label = EMBEDDED + (" (default)" if config.defaults.target == EMBEDDED else "")
-        table.add_row(
-            label, env, "no", budget, urls, "throwaway, made at start (`sandbox serve` prints them)"
-        )
+        table.add_row(label, env, "no", budget, urls, "throwaway, made at start (`sandbox serve` prints them)")
     for name, target in config.targets.items():
         try:
             resolved = resolve_target(name, config).environments
@@ -115,6 +113,14 @@ def _cmd_sandbox_defects(args: argparse.Namespace) -> int:
     return print_defects()
 
 
+def _cmd_selfcheck(args: argparse.Namespace) -> int:
+    from apiconform.sandbox.defects import validate_defects
+    from apiconform.selfcheck.report import run_selfcheck
+
+    chosen = sorted(validate_defects(args.defect)) if args.defect else None
+    return run_selfcheck(args.reports, chosen, mutations=not args.no_mutations)
+
+
 def _add_run(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     run = sub.add_parser(
         "run",
@@ -139,18 +145,22 @@ def _add_run(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="apiconform", description="Contract tests for partner and vendor APIs."
-    )
+    parser = argparse.ArgumentParser(prog="apiconform", description="Contract tests for partner and vendor APIs.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    catalog = sub.add_parser(
-        "catalog", help="list every operation and rule with the documentation it comes from"
-    )
+    catalog = sub.add_parser("catalog", help="list every operation and rule with the documentation it comes from")
     catalog.add_argument("--markdown", type=Path, metavar="FILE", help="also write the catalog as Markdown")
     catalog.set_defaults(handler=_cmd_catalog)
 
     _add_run(sub)
+
+    selfcheck = sub.add_parser(
+        "selfcheck", help="run the suites against the sandbox once per defect: prove every check catches its defect"
+    )
+    selfcheck.add_argument("--reports", type=Path, default=Path("reports"), metavar="DIR", help="output folder")
+    selfcheck.add_argument("--defect", action="append", default=[], metavar="NAME", help="only these defects")
+    selfcheck.add_argument("--no-mutations", action="store_true", help="skip the mutation-style schema check")
+    selfcheck.set_defaults(handler=_cmd_selfcheck)
 
     targets = sub.add_parser("targets", help="list configured targets and whether their credentials are set")
     targets.add_argument("--config", type=Path, metavar="FILE", help="apiconform.toml to read")

@@ -111,9 +111,7 @@ def build_matrix(
     chosen = list(defects) if defects is not None else sorted(DEFECTS)
     start = time.monotonic()
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = {
-            name: pool.submit(run_suites, None if name == CLEAN else name) for name in [CLEAN, *chosen]
-        }
+        futures = {name: pool.submit(run_suites, None if name == CLEAN else name) for name in [CLEAN, *chosen]}
         runs: dict[str, Run] = {}
         for name, future in futures.items():
             runs[name] = future.result()

@@ -184,11 +184,7 @@ def analyse(defects: list[str] | None = None) -> MutationReport:
     for api in [d.name for d in _apis()]:
         for mutation in mutations(api):
             constraints.add(mutation.constraint)
-            caught = {
-                w.defect
-                for w in failing
-                if w.api == api and _valid(mutation.components, w.schema_ref, w.body)
-            }
+            caught = {w.defect for w in failing if w.api == api and _valid(mutation.components, w.schema_ref, w.body)}
             if caught:
                 exercised.setdefault(mutation.constraint, set()).update(caught)
     return MutationReport(exercised, sorted(constraints - set(exercised)), total, len(failing))

@@ -13,6 +13,7 @@ from apiconform.reporting.redaction import redact_text
 from apiconform.sandbox.defects import DEFECTS
 from apiconform.selfcheck.expectations import EXPECTED
 from apiconform.selfcheck.matrix import Matrix, Run, build_matrix
+from apiconform.selfcheck.mutations import MutationReport, analyse
 
 CONCERNS = ("contract", "field-types", "auth", "environments", "isolation", "rate-limits", "lifecycle")
 
@@ -71,7 +72,7 @@ def as_markdown(matrix: Matrix) -> str:
         "",
         f"**{summary_line(matrix)}**",
         "",
-        "| defect | what it breaks | expected concern / category | verdict | failing tests (concern: test [category]) |",
+        "| defect | what it breaks | expected concern / category | verdict | failing tests (concern: test) |",
         "| --- | --- | --- | --- | --- |",
     ]
     for defect, run in sorted(matrix.runs.items()):
@@ -117,7 +118,31 @@ def as_json(matrix: Matrix) -> dict[str, Any]:
     }
 
 
-def run_selfcheck(reports: Path, defects: list[str] | None = None, console: Console | None = None) -> int:
+def mutations_markdown(report: MutationReport) -> str:
+    lines = [
+        "# Schema constraints and the defects they catch",
+        "",
+        "Each constraint of each response schema was weakened on its own; a constraint *catches* a defect when",
+        "the defect's answers fail the documented schema but pass the weakened one.",
+        "",
+        f"Witnesses: {report.witnesses} successful answers, {report.failing_witnesses} of them non-conforming.",
+        "",
+        "| constraint | defects it catches |",
+        "| --- | --- |",
+        *(f"| `{c}` | {', '.join(sorted(d))} |" for c, d in sorted(report.exercised.items())),
+        "",
+        f"## Constraints no defect exercises ({len(report.unexercised)})",
+        "",
+        "Weakening one of these would go unnoticed by the detection matrix: candidates for new defects.",
+        "",
+        *(f"- `{gap}`" for gap in report.unexercised),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def run_selfcheck(
+    reports: Path, defects: list[str] | None = None, console: Console | None = None, mutations: bool = True
+) -> int:
     """Build, print and write the matrix; exit 0 only with every defect detected and no false alarm."""
     console = console or Console()
     with console.status("running the suites against the sandbox, once clean and once per defect") as status:
@@ -130,8 +155,15 @@ def run_selfcheck(reports: Path, defects: list[str] | None = None, console: Cons
     console.print(summary_line(matrix))
     reports.mkdir(parents=True, exist_ok=True)
     (reports / "selfcheck.md").write_text(as_markdown(matrix), encoding="utf-8")
-    (reports / "selfcheck.json").write_text(
-        redact_text(json.dumps(as_json(matrix), indent=2)), encoding="utf-8"
-    )
+    (reports / "selfcheck.json").write_text(redact_text(json.dumps(as_json(matrix), indent=2)), encoding="utf-8")
     console.print(f"written: {reports / 'selfcheck.md'}, {reports / 'selfcheck.json'}")
+    if mutations:
+        with console.status("weakening schema constraints one at a time"):
+            report = analyse(defects)
+        (reports / "schema-mutations.md").write_text(mutations_markdown(report), encoding="utf-8")
+        console.print(
+            f"schema constraints: {len(report.exercised) + len(report.unexercised)}, caught a defect: "
+            f"{len(report.exercised)}, exercised by no defect: {len(report.unexercised)} "
+            f"(see {reports / 'schema-mutations.md'})"
+        )
     return 0 if not matrix.undetected and not matrix.false_alarms else 1
