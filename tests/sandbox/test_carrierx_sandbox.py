@@ -1,4 +1,4 @@
-"""The embedded CarrierX sandbox over real HTTP on loopback: Core tokens and endpoints, the endpoint APIs, defects.
+"""The embedded CarrierX sandbox over real HTTP on loopback: Core tokens, endpoints, endpoint APIs, defects.
 
 Seed 002: Core takes Bearer tokens limited by scopes; the endpoint APIs take only their endpoint's Basic login
 and answer ``unauthorized`` to Core credentials. vendor-facts.md: create answers 200, 415/400/422, lists.
@@ -15,6 +15,7 @@ import pytest
 from apiconform.contracts import validator_for
 from apiconform.sandbox.provisioning import Manifest
 from apiconform.sandbox.server import SandboxServer
+from apiconform.sandbox.state import Environment
 
 ENDPOINT_APIS = {
     "carrierx-conference": ("conference", "/meetings", "carrierx/conference-meeting.json"),
@@ -33,17 +34,17 @@ def schema_errors(schema: str, instance: Any) -> list[str]:
     return [error.message for error in validator_for(schema).iter_errors(instance)]
 
 
-def core(m: Manifest, env: str = "sandbox") -> str:
-    return m.base_url(env, "carrierx-core")  # type: ignore[arg-type]
+def core(m: Manifest, env: Environment = "sandbox") -> str:
+    return m.base_url(env, "carrierx-core")
 
 
-def request_token(m: Manifest, env: str = "sandbox", **fields: str) -> httpx.Response:
-    partner = m.credentials[env]["partner"]  # type: ignore[index]
+def request_token(m: Manifest, env: Environment = "sandbox", /, **fields: str) -> httpx.Response:
+    partner = m.credentials[env]["partner"]
     form = {"grant_type": "password", "username": partner["username"], "password": partner["password"]} | fields
     return httpx.post(f"{core(m, env)}/oauth/token", data=form)
 
 
-def token(m: Manifest, env: str = "sandbox", **fields: str) -> str:
+def token(m: Manifest, env: Environment = "sandbox", /, **fields: str) -> str:
     response = request_token(m, env, **fields)
     assert response.status_code == 200, response.text
     return str(response.json()["access_token"])
@@ -53,13 +54,13 @@ def bearer(access_token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {access_token}"}
 
 
-def basic(m: Manifest, role: str, env: str = "sandbox") -> tuple[str, str]:
-    cred = m.credentials[env][role]  # type: ignore[index]
+def basic(m: Manifest, role: str, env: Environment = "sandbox") -> tuple[str, str]:
+    cred = m.credentials[env][role]
     return cred["username"], cred["password"]
 
 
-def endpoint_api(m: Manifest, api: str, env: str = "sandbox") -> str:
-    return m.base_url(env, api) + ENDPOINT_APIS[api][1]  # type: ignore[arg-type]
+def endpoint_api(m: Manifest, api: str, env: Environment = "sandbox") -> str:
+    return m.base_url(env, api) + ENDPOINT_APIS[api][1]
 
 
 def create(m: Manifest, body: dict[str, Any], access_token: str) -> httpx.Response:
@@ -116,7 +117,7 @@ def test_other_environments_partner_gets_no_token(manifest: Manifest) -> None:
     assert response.json()["error"] == "invalid_client"
 
 
-# -- Core authentication and scopes ----------------------------------------------------------------------------
+# -- Core authentication and scopes --------------------------------------------------------------------------
 def test_missing_token_challenge_has_no_error_code(manifest: Manifest) -> None:
     response = httpx.get(f"{core(manifest)}/endpoints")
     assert response.status_code == 401
@@ -195,6 +196,18 @@ def test_endpoint_crud(manifest: Manifest) -> None:
     assert httpx.patch(url, json={"name": "x"}, headers=bearer(manage)).status_code == 404
 
 
+def test_integral_number_is_an_integer(manifest: Manifest) -> None:
+    response = create(manifest, {"name": "float_capacity", "capacity": 12.0}, token(manifest))
+    assert response.status_code == 200
+    assert response.json()["capacity"] == 12 and isinstance(response.json()["capacity"], int)
+
+
+def test_schema_valid_huge_offset_is_an_empty_page(manifest: Manifest) -> None:
+    response = list_endpoints(manifest, token(manifest), offset=69836352006)
+    assert response.status_code == 200
+    assert (response.json()["count"], response.json()["has_more"]) == (0, False)
+
+
 def test_empty_create_body_makes_an_endpoint(manifest: Manifest) -> None:
     response = create(manifest, {}, token(manifest))
     assert response.status_code == 200
@@ -257,7 +270,7 @@ def test_known_get_input_finds_an_endpoint(manifest: Manifest) -> None:
     assert response.json()["endpoint_sid"] == known["endpoint_sid"]
 
 
-# -- lists ------------------------------------------------------------------------------------------------------
+# -- lists ---------------------------------------------------------------------------------------------------
 def list_endpoints(m: Manifest, access_token: str, **query: Any) -> httpx.Response:
     return httpx.get(f"{core(m)}/endpoints", params=query, headers=bearer(access_token))
 
@@ -325,7 +338,7 @@ def test_unsupported_filters_are_400(manifest: Manifest, expression: str) -> Non
     assert schema_errors("carrierx/error.json", response.json()) == []
 
 
-# -- endpoint APIs ---------------------------------------------------------------------------------------------
+# -- endpoint APIs -------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("api", list(ENDPOINT_APIS))
 def test_endpoint_api_with_its_basic_login(manifest: Manifest, api: str) -> None:
     role, _, item_schema = ENDPOINT_APIS[api]
@@ -343,14 +356,14 @@ def test_endpoint_api_refuses_anything_else(manifest: Manifest, api: str, sent: 
     role = ENDPOINT_APIS[api][0]
     login, _ = basic(manifest, role)
     other_role = "flexml" if role != "flexml" else "mediator"
-    kwargs: dict[str, Any] = {
+    options: dict[str, dict[str, Any]] = {
         "core_token": {"headers": bearer(token(manifest))},
         "wrong_password": {"auth": (login, "wrong-password")},
         "other_environment": {"auth": basic(manifest, role, "production")},
         "nothing": {},
         "other_api": {"auth": basic(manifest, other_role)},
-    }[sent]
-    response = httpx.get(endpoint_api(manifest, api), **kwargs)
+    }
+    response = httpx.get(endpoint_api(manifest, api), **options[sent])
     assert response.status_code == 401
     assert response.json()["message"] == "unauthorized"
     assert schema_errors("carrierx/error.json", response.json()) == []
@@ -365,7 +378,7 @@ def test_created_hosted_endpoint_login_works_on_its_api(manifest: Manifest) -> N
     assert response.status_code == 200
 
 
-# -- defects: the documented behaviour without, the broken one with ------------------------------------------------
+# -- defects: the documented behaviour without, the broken one with ------------------------------------------
 def _core_token_on_endpoint_api(m: Manifest) -> bool:
     return httpx.get(endpoint_api(m, "carrierx-conference"), headers=bearer(token(m))).status_code == 200
 

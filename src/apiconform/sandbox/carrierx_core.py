@@ -109,9 +109,7 @@ def find_token(state: SandboxState, env: Environment, access_token: str) -> Toke
     return None
 
 
-def issue_token(
-    state: SandboxState, store: CarrierxStore, partner: Partner, scopes: tuple[str, ...]
-) -> Token:
+def issue_token(state: SandboxState, store: CarrierxStore, partner: Partner, scopes: tuple[str, ...]) -> Token:
     with state.lock:
         now = state.now()
         token = Token(
@@ -163,14 +161,10 @@ def _authenticate(state: SandboxState, env: Environment, request: Request) -> To
         now = state.now()
         return Token("", "", "", partner.partner_sid, partner.client_id, SCOPES, env, now, now + 1, now + 1)
     if raw is None:
-        raise Refusal(
-            oauth_error(401, "invalid_token", "No access token was sent.", challenge(state, BEARER))
-        )
+        raise Refusal(oauth_error(401, "invalid_token", "No access token was sent.", challenge(state, BEARER)))
     header = f'{BEARER}, error="invalid_token"'
     raise Refusal(
-        oauth_error(
-            401, "invalid_token", "The access token is invalid, expired or revoked.", challenge(state, header)
-        )
+        oauth_error(401, "invalid_token", "The access token is invalid, expired or revoked.", challenge(state, header))
     )
 
 
@@ -263,9 +257,7 @@ async def create_token(state: SandboxState, env: Environment, request: Request) 
         )
     token = issue_token(state, stores_of(state)[env], partner, scopes)
     # RFC 6749 5.1: "Cache-Control: no-store" and "Pragma: no-cache" on every token response.
-    headers = (
-        {} if state.has("token-response-cacheable") else {"Cache-Control": "no-store", "Pragma": "no-cache"}
-    )
+    headers = {} if state.has("token-response-cacheable") else {"Cache-Control": "no-store", "Pragma": "no-cache"}
     return JSONResponse(token_view(token), headers=headers)
 
 
@@ -285,13 +277,14 @@ async def json_object(request: Request) -> dict[str, Any]:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise Refusal(error(400, "bad request", [{"message": "the body is not valid JSON"}])) from exc
     if not isinstance(body, dict):
-        raise Refusal(
-            error(422, "object validation error", [problem("", "the body must be an object", "type")])
-        )
+        raise Refusal(error(422, "object validation error", [problem("", "the body must be an object", "type")]))
     return body
 
 
 def _is_int(value: Any) -> bool:
+    """JSON Schema integers: 1888.0 is one too (draft 2020-12 counts a zero fraction as an integer)."""
+    if isinstance(value, float):
+        return value.is_integer()
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -354,7 +347,9 @@ def apply(endpoint: dict[str, Any], body: dict[str, Any]) -> None:
             if endpoint["type"] in HOSTED_TYPES:
                 endpoint["properties"].update(kept)
                 endpoint["properties"].pop("api_url", None)
-        elif key in CREATE_KEYS or key in ("cps_limit", "voip_token"):
+        elif key in ("capacity", "cps_limit"):
+            endpoint[key] = int(value)
+        elif key in CREATE_KEYS or key == "voip_token":
             endpoint[key] = copy.deepcopy(value)
 
 
@@ -376,10 +371,8 @@ def page_params(request: Request) -> tuple[int, int]:
         if raw is None:
             out.append(default)
             continue
-        if not re.fullmatch(r"[0-9]{1,9}", raw.strip()) or (top is not None and int(raw) > top):
-            raise Refusal(
-                error(400, "bad request", [problem(name, f"{name} must be an integer in range", "invalid")])
-            )
+        if not re.fullmatch(r"[0-9]{1,4000}", raw.strip()) or (top is not None and int(raw) > top):
+            raise Refusal(error(400, "bad request", [problem(name, f"{name} must be an integer in range", "invalid")]))
         out.append(int(raw))
     return out[0], out[1]
 
@@ -496,11 +489,9 @@ def _holds(item: dict[str, Any], cond: Condition) -> bool:
         return False
     if cond.op == "like":
         pattern = "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in cond.value)
-        return (
-            isinstance(actual, str) and re.fullmatch(pattern, actual, re.IGNORECASE | re.DOTALL) is not None
-        )
+        return isinstance(actual, str) and re.fullmatch(pattern, actual, re.IGNORECASE | re.DOTALL) is not None
     if cond.op == "bit":
-        return _is_int(actual) and actual & int(cond.value) != 0
+        return isinstance(actual, int) and not isinstance(actual, bool) and actual & int(cond.value) != 0
     wanted = _coerce(cond.value, actual)
     if wanted is _MISSING:
         return False
@@ -549,9 +540,7 @@ def select(items: list[dict[str, Any]], request: Request) -> list[dict[str, Any]
 def _find(state: SandboxState, env: Environment, endpoint_sid: str) -> dict[str, Any]:
     endpoint = stores_of(state)[env].endpoints.get(endpoint_sid)
     if endpoint is None:
-        raise Refusal(
-            error(404, "not found", [problem("endpoint_sid", "cannot find item by SID", "not_found")])
-        )
+        raise Refusal(error(404, "not found", [problem("endpoint_sid", "cannot find item by SID", "not_found")]))
     return endpoint
 
 

@@ -51,11 +51,7 @@ def authenticated(state: SandboxState, env: Environment, api: str, authorization
     if state.has("auth-ignored"):
         return True
     token = bearer_token(authorization)
-    if (
-        token
-        and state.has("core-token-accepted-on-endpoint-api")
-        and find_token(state, env, token) is not None
-    ):
+    if token and state.has("core-token-accepted-on-endpoint-api") and find_token(state, env, token) is not None:
         return True
     return _basic_ok(state, env, api, authorization)
 

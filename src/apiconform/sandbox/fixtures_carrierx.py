@@ -74,9 +74,7 @@ class CarrierxStore:
     records: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # endpoint API -> its items
 
 
-_STORES: weakref.WeakKeyDictionary[SandboxState, dict[Environment, CarrierxStore]] = (
-    weakref.WeakKeyDictionary()
-)
+_STORES: weakref.WeakKeyDictionary[SandboxState, dict[Environment, CarrierxStore]] = weakref.WeakKeyDictionary()
 
 
 def stores_of(state: SandboxState) -> dict[Environment, CarrierxStore]:
@@ -132,9 +130,7 @@ def _records(api: str, count: int = 3) -> list[dict[str, Any]]:
         elif api == "carrierx-flexml":
             out.append({"call_sid": str(uuid.uuid4()), "from": f"1516206557{i}", "to": f"1516206558{i}"})
         else:
-            out.append(
-                {"binding_sid": str(uuid.uuid4()), "side_a": f"1516206557{i}", "side_b": f"1516206558{i}"}
-            )
+            out.append({"binding_sid": str(uuid.uuid4()), "side_a": f"1516206557{i}", "side_b": f"1516206558{i}"})
     return out
 
 
@@ -163,9 +159,7 @@ def provision(state: SandboxState, env: Environment) -> CarrierxStore:
 
 def credentials(store: CarrierxStore) -> dict[str, Credential]:
     """Manifest roles: ``partner`` (Core token login) and one Basic login per endpoint API."""
-    roles: dict[str, Credential] = {
-        "partner": {"username": store.partner.username, "password": store.partner.password}
-    }
+    roles: dict[str, Credential] = {"partner": {"username": store.partner.username, "password": store.partner.password}}
     for role, _, endpoint_type in ENDPOINT_APIS.values():
         endpoint = next(e for e in store.endpoints.values() if e["type"] == endpoint_type)
         roles[role] = {
@@ -181,9 +175,7 @@ def known_inputs(store: CarrierxStore) -> dict[str, dict[str, list[KnownInput]]]
     hosted = next(e for e in store.endpoints.values() if e["type"] == "conference")
     return {
         "carrierx-core": {
-            "getEndpoint": [
-                {"path_parameters": {"endpoint_sid": e["endpoint_sid"]}} for e in (hosted, third_party[0])
-            ],
+            "getEndpoint": [{"path_parameters": {"endpoint_sid": e["endpoint_sid"]}} for e in (hosted, third_party[0])],
             "updateEndpoint": [
                 {
                     "path_parameters": {"endpoint_sid": third_party[-1]["endpoint_sid"]},
