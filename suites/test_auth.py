@@ -60,9 +60,7 @@ def _matrix(session: TargetSession, kind: str, variants: tuple[str, ...]) -> Ite
 
 def _basic_variants(session: TargetSession, api: str) -> tuple[str, ...]:
     others = [
-        f"{other}-credentials"
-        for other in session.target.apis()
-        if other != api and session.kind(other) == "basic"
+        f"{other}-credentials" for other in session.target.apis() if other != api and session.kind(other) == "basic"
     ]
     core = ("core-token",) if any(session.kind(a) == "bearer" for a in session.target.apis()) else ()
     return ("no-credentials", "wrong-password", *core, *others)
@@ -83,9 +81,7 @@ def _scope_cases(session: TargetSession) -> Iterator[tuple[Any, ...]]:
 
 def _declared_scopes(session: TargetSession, api: str) -> list[str]:
     schemes = session.documents[api].bundled["components"]["securitySchemes"].values()
-    return sorted(
-        s for scheme in schemes for flow in scheme.get("flows", {}).values() for s in flow["scopes"]
-    )
+    return sorted(s for scheme in schemes for flow in scheme.get("flows", {}).values() for s in flow["scopes"])
 
 
 def _cases(session: TargetSession, name: str) -> list[tuple[Any, ...]]:
@@ -212,9 +208,7 @@ def _revoked_token(session: TargetSession, env: Environment) -> str:
     return str(token)
 
 
-def _basic(
-    session: TargetSession, env: Environment, api: str, variant: str, cred: dict[str, str]
-) -> dict[str, str]:
+def _basic(session: TargetSession, env: Environment, api: str, variant: str, cred: dict[str, str]) -> dict[str, str]:
     if variant == "no-credentials":
         return {}
     if variant == "wrong-password":

@@ -12,6 +12,15 @@ import pytest
 from schemathesis import GenerationMode
 
 from apiconform.checks.contract import conforms, echoed_headers, headers_echoed
+from apiconform.checks.contract_rules import (
+    boundary_violations_rejected,
+    has_documented_constraints,
+    is_paginated,
+    pagination_consistent,
+    read_only_attributes_refused,
+    read_only_properties,
+    validation_statuses,
+)
 from apiconform.parametrize import operation_params
 from apiconform.plugin import get_session
 from apiconform.targets.session import Operation, TargetSession
@@ -21,8 +30,9 @@ pytestmark = pytest.mark.concern("contract")
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "operation" in metafunc.fixturenames:
-        keep = APPLIES_TO.get(metafunc.function.__name__, lambda _: True)
-        metafunc.parametrize(("operation", "env"), operation_params(get_session(metafunc.config), keep))
+        session = get_session(metafunc.config)
+        applies = APPLIES_TO.get(metafunc.function.__name__, lambda _s, _o: True)
+        metafunc.parametrize(("operation", "env"), operation_params(session, lambda op: applies(session, op)))
 
 
 def _has_inputs(operation: Operation) -> bool:
@@ -31,9 +41,16 @@ def _has_inputs(operation: Operation) -> bool:
     return bool(params or operation.raw.get("requestBody"))
 
 
-APPLIES_TO: dict[str, Callable[[Operation], bool]] = {
-    "test_negative_data_rejected": _has_inputs,
-    "test_correlation_header_echoed": lambda op: bool(echoed_headers(op)),
+APPLIES_TO: dict[str, Callable[[TargetSession, Operation], bool]] = {
+    "test_negative_data_rejected": lambda _, op: _has_inputs(op),
+    "test_correlation_header_echoed": lambda _, op: bool(echoed_headers(op)),
+    "test_boundary_violations_rejected": has_documented_constraints,
+    "test_read_only_attributes_refused": lambda session, op: (
+        op.method in {"POST", "PUT", "PATCH"}
+        and bool(validation_statuses(op))
+        and bool(read_only_properties(session, op))
+    ),
+    "test_pagination_consistent": lambda _, op: is_paginated(op),
 }
 
 
@@ -62,3 +79,29 @@ def test_negative_data_rejected(operation: Operation, env: str, target_session: 
 def test_correlation_header_echoed(operation: Operation, env: str, target_session: TargetSession) -> None:
     for header in echoed_headers(operation):
         headers_echoed(target_session, env, operation, header)  # type: ignore[arg-type]
+
+
+@pytest.mark.rule(
+    "a request breaking one documented constraint is rejected with the documented validation status",
+    'each request schema\'s x-source (e.g. AT&T accountName: "at least 3 characters"; Chorus count at most 20)',
+)
+def test_boundary_violations_rejected(operation: Operation, env: str, target_session: TargetSession) -> None:
+    checked = boundary_violations_rejected(target_session, env, operation)  # type: ignore[arg-type]
+    assert checked > 0, "no constraint to break"
+
+
+@pytest.mark.rule(
+    "read-only attributes cannot be written",
+    '002_21c12c8c54fabbce.txt: "read only | The attribute is set by the system and the user can neither set '
+    'nor modify it."',
+)
+def test_read_only_attributes_refused(operation: Operation, env: str, target_session: TargetSession) -> None:
+    assert read_only_attributes_refused(target_session, env, operation) > 0  # type: ignore[arg-type]
+
+
+@pytest.mark.rule(
+    "pages do not overlap and has_more tells whether more items remain",
+    "vendor-facts.md (CarrierX): list envelope {count, has_more, items[], limit, offset, pagination, total}",
+)
+def test_pagination_consistent(operation: Operation, env: str, target_session: TargetSession) -> None:
+    pagination_consistent(target_session, env, operation)  # type: ignore[arg-type]

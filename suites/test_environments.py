@@ -190,9 +190,7 @@ def test_records_do_not_cross_environments(
         rules.records_do_not_cross_environments(source_ids, target_ids, operation, id_field, source, target)
 
 
-@pytest.mark.rule(
-    "an identifier known in one environment is not found (404) in the other", rules.SEED_000_APPS
-)
+@pytest.mark.rule("an identifier known in one environment is not found (404) in the other", rules.SEED_000_APPS)
 def test_identifiers_do_not_resolve_across_environments(
     target_session: TargetSession,
     api: str,
@@ -213,8 +211,7 @@ def test_identifiers_do_not_resolve_across_environments(
         identifier = ", ".join(f"{k}" for k in item["path_parameters"])
         if found.status_code != 200:
             pytest.skip(
-                f"{source}'s known {identifier} is not found in {source} ({found.status_code}); "
-                "fix known_inputs"
+                f"{source}'s known {identifier} is not found in {source} ({found.status_code}); fix known_inputs"
             )
         answer = _send(target_session, target, operation, target_headers, request)
         rules.identifiers_do_not_resolve_across_environments(answer, operation, identifier, source, target)

@@ -61,9 +61,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     session = get_session(metafunc.config)
     wanted = TESTS_FOR[metafunc.function.__name__]
     cases = [
-        (api, env, session.operation(api, wanted))
-        for api in _scoped_apis(session)
-        for env in session.environments(api)
+        (api, env, session.operation(api, wanted)) for api in _scoped_apis(session) for env in session.environments(api)
     ]
     metafunc.parametrize("api,env,operation", cases, ids=[f"{a}:{o.operation_id}:{e}" for a, e, o in cases])
 
@@ -91,9 +89,7 @@ def _listing(
     tests: list[dict[str, Any]] = []
     texts: list[str] = []
     for _ in range(MAX_PAGES):
-        page = session.send(
-            env, op, headers=headers, query={**(query or {}), "count": PAGE_SIZE, "offset": len(tests)}
-        )
+        page = session.send(env, op, headers=headers, query={**(query or {}), "count": PAGE_SIZE, "offset": len(tests)})
         if page.status_code != 200:
             raise AssertionError(
                 f"{op.label} as this role answered {page.status_code}, not 200: "
@@ -126,9 +122,7 @@ def _foreign(session: TargetSession, env: Environment, api: str) -> ForeignData:
         )
     data = _FOREIGN[(env, api)]
     if not data.tests:
-        pytest.skip(
-            f"role {FOREIGN!r} sees no line tests of its own in {env}; create one for that organisation"
-        )
+        pytest.skip(f"role {FOREIGN!r} sees no line tests of its own in {env}; create one for that organisation")
     return data
 
 

@@ -31,10 +31,8 @@ RESTRICTED_PLAN = "gold"
 MANUAL = {
     "secret": "that the client secret is shown once at registration and never again on the app's page",
     "activate": "that an app's new credentials work as soon as its access request shows Activated",
-    "reset": "that after resetting the client secret the old one is refused at once (401) "
-    "and the new one works",
-    "pending": "that calls under a contract Pending Approval are refused (403) "
-    "and served once the admin approves",
+    "reset": "that after resetting the client secret the old one is refused at once (401) and the new one works",
+    "pending": "that calls under a contract Pending Approval are refused (403) and served once the admin approves",
     "cancel": "that cancelling an API access contract refuses the app's calls at once (403)",
     "switch": "that switching an app to the other environment cancels every contract of the old one",
 }
@@ -110,9 +108,7 @@ def test_activated_contract_accepted(target_session: TargetSession, api: str, en
     rules.activated_contract_accepted(status, _label(target_session, env, api))
 
 
-@pytest.mark.rule(
-    "a reset client secret stops working at once; the new one works", "003_8fdf1104dfad6f49.txt"
-)
+@pytest.mark.rule("a reset client secret stops working at once; the new one works", "003_8fdf1104dfad6f49.txt")
 def test_reset_secret_revokes_old(target_session: TargetSession, api: str, env: Environment) -> None:
     portal = _portal(target_session, "reset")
     registration = _register(portal, env, OPEN_PLAN, "reset")

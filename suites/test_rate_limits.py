@@ -56,9 +56,7 @@ def _spend(session: TargetSession, api: str, env: Environment) -> Spent:
     auth = session.auth_headers(env, api, ROLE)
     first = rules.LimitCall.from_response(1, send_sample(session, env, op, auth, request), op.label)
     if first.status in (401, 403):
-        raise ConfigError(
-            f"the {ROLE!r} credential of {env} is refused by {api} (HTTP {first.status}); check it"
-        )
+        raise ConfigError(f"the {ROLE!r} credential of {env} is refused by {api} (HTTP {first.status}); check it")
     limit = rules.limit_announced(first, rules.limit_headers_required(session, op), op.label)
     if limit is None:
         pytest.skip(

@@ -21,14 +21,10 @@ from apiconform.targets.session import Operation
 
 JSON = dict[str, Any]
 
-RFC9110_401 = (
-    'RFC 9110 15.5.2: "The server generating a 401 response MUST send a WWW-Authenticate header field"'
-)
+RFC9110_401 = 'RFC 9110 15.5.2: "The server generating a 401 response MUST send a WWW-Authenticate header field"'
 MULESOFT = 'vendor-facts.md (MuleSoft Client ID Enforcement): "401 for missing/invalid credentials"'
 RFC6750_31 = "RFC 6750 3.1"
-RFC6749_51 = (
-    'RFC 6749 5.1: "MUST include the HTTP Cache-Control response header field with a value of no-store"'
-)
+RFC6749_51 = 'RFC 6749 5.1: "MUST include the HTTP Cache-Control response header field with a value of no-store"'
 SEED_002_CORE_TOKEN = (
     '002_21c12c8c54fabbce.txt: "Entering the Core API token credentials instead of the endpoint-specific '
     'credentials ... will return the unauthorized error"'
@@ -94,10 +90,7 @@ def documented_header(bundled: JSON, op: Operation, status: int, name: str) -> J
 def parse_challenge(value: str) -> tuple[str, dict[str, str]]:
     """The auth scheme and auth-params of one challenge (RFC 9110 11.3), e.g. ``Bearer error="..."``."""
     scheme, _, rest = value.strip().partition(" ")
-    params = {
-        m.group(1).lower(): m.group(2) if m.group(2) is not None else m.group(3)
-        for m in _PARAM.finditer(rest)
-    }
+    params = {m.group(1).lower(): m.group(2) if m.group(2) is not None else m.group(3) for m in _PARAM.finditer(rest)}
     return scheme, params
 
 
@@ -109,9 +102,7 @@ def _body(response: httpx.Response) -> Any:
 
 
 # -- status rules ----------------------------------------------------------------------------------------
-def _expect_status(
-    check: str, response: httpx.Response, op: Operation, expected: int, what: str, source: str
-) -> None:
+def _expect_status(check: str, response: httpx.Response, op: Operation, expected: int, what: str, source: str) -> None:
     if response.status_code != expected:
         raise _violation(
             check,
@@ -231,9 +222,7 @@ def invalid_token_is_refused(response: httpx.Response, bundled: JSON, op: Operat
     _bearer_error("invalid_token_is_refused", response, bundled, op, "invalid_token")
 
 
-def insufficient_scope_is_forbidden(
-    response: httpx.Response, bundled: JSON, op: Operation, scope: str
-) -> None:
+def insufficient_scope_is_forbidden(response: httpx.Response, bundled: JSON, op: Operation, scope: str) -> None:
     """A token without the operation's scope is 403 ``insufficient_scope`` (seed 002: "not authorized to
     make a specific request"; RFC 6750 3.1), in the challenge and in the body."""
     _expect_status(

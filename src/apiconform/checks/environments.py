@@ -21,9 +21,7 @@ SEED_000_UNIQUE = (
     '000_2f66a903044d6bbc.txt: "The Client ID and Client Secret are unique to each of the API Sandbox and '
     'Production environments"'
 )
-SEED_000_APPS = (
-    '000_2f66a903044d6bbc.txt: "You cannot use the same client application for Sandbox and Production"'
-)
+SEED_000_APPS = '000_2f66a903044d6bbc.txt: "You cannot use the same client application for Sandbox and Production"'
 
 
 def _received(response: httpx.Response) -> str:

@@ -17,8 +17,7 @@ from apiconform.checks.failures import Category, ContractViolation
 from apiconform.targets.session import Operation
 
 SEED_000_ORG = (
-    '000_2f66a903044d6bbc.txt: "the responses we provide will be assigned to the registered organisation '
-    'name"'
+    '000_2f66a903044d6bbc.txt: "the responses we provide will be assigned to the registered organisation name"'
 )
 
 

@@ -15,20 +15,15 @@ from pydantic import SecretStr
 
 from apiconform.checks.failures import Category, ContractViolation
 
-SEED_SECRET_ONCE = (
-    '003_8fdf1104dfad6f49.txt: "Make a note of your client secret because it is displayed only once"'
-)
+SEED_SECRET_ONCE = '003_8fdf1104dfad6f49.txt: "Make a note of your client secret because it is displayed only once"'
 SEED_RESET = '003_8fdf1104dfad6f49.txt: "You can reset your client secret"'
-SEED_ACTIVATED = (
-    '001_b01efb95404991cf.txt: "If the request is automatically approved, the post status is Activated."'
-)
+SEED_ACTIVATED = '001_b01efb95404991cf.txt: "If the request is automatically approved, the post status is Activated."'
 SEED_PENDING = (
     '001_b01efb95404991cf.txt: "If the request is not approved, the status is Pending Approval." / '
     '003_8fdf1104dfad6f49.txt: "Some plans are restricted and require you to request access"'
 )
 SEED_APPROVED = (
-    '001_b01efb95404991cf.txt: "Upon approval by the API Admin, '
-    'the API Access Request status changes to Active."'
+    '001_b01efb95404991cf.txt: "Upon approval by the API Admin, the API Access Request status changes to Active."'
 )
 SEED_CANCEL = '001_b01efb95404991cf.txt: "You can deactivate app access at any time." (Cancel)'
 SEED_SWITCH = '001_b01efb95404991cf.txt: "Note that contracts are cancelled when you switch environments."'
@@ -145,9 +140,7 @@ def reset_secret_revokes_old(status_old: int, status_new: int, operation: str) -
             source=SEED_RESET,
             operation=operation,
         )
-    call_accepted(
-        status_new, "reset-secret-revokes-old", "with the new secret after a reset", SEED_RESET, operation
-    )
+    call_accepted(status_new, "reset-secret-revokes-old", "with the new secret after a reset", SEED_RESET, operation)
 
 
 def pending_contract_refused(status: int, operation: str) -> None:

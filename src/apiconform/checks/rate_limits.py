@@ -32,8 +32,7 @@ SOURCE_429_BODY = (
     '"moreInformation":"Rate Limit exceeded"}'
 )
 SOURCE_RETRY_AFTER = (
-    "RFC 6585 section 4 / RFC 9110 10.2.3: 429 with Retry-After in delay-seconds; "
-    "ARCHITECTURE.md: 429 gw + Retry-After"
+    "RFC 6585 section 4 / RFC 9110 10.2.3: 429 with Retry-After in delay-seconds; ARCHITECTURE.md: 429 gw + Retry-After"
 )
 MAX_CHECKED_LIMIT = 50
 _DELAY_SECONDS = re.compile(r"^[0-9]+$")
@@ -272,9 +271,7 @@ def retry_after_present(refused: LimitCall, operation: str) -> None:
         )
 
 
-def too_many_requests_documented(
-    refused: LimitCall, validator: Draft202012Validator | None, operation: str
-) -> None:
+def too_many_requests_documented(refused: LimitCall, validator: Draft202012Validator | None, operation: str) -> None:
     """The 429 body is the documented gateway error (vendor-facts.md, seed 003), validated by the contract."""
     if validator is None:
         return
@@ -302,9 +299,7 @@ def too_many_requests_documented(
         )
 
 
-def usage_matches_calls(
-    usage: list[Any], api: str, operation_id: str, made: int, limit: int, operation: str
-) -> None:
+def usage_matches_calls(usage: list[Any], api: str, operation_id: str, made: int, limit: int, operation: str) -> None:
     """The portal's usage shows the calls made in the window against the plan's limit (seed 003).
 
     ``usage`` holds ``UsageItem``-like objects (api, operation, calls, limit, remaining).

@@ -1,0 +1,251 @@
+"""Contract rules that generated data reaches only by luck, checked deliberately.
+
+- ``boundary_violations_rejected``: a valid request with one documented constraint broken (a 2-character
+  accountName, ``count`` 21, an unknown test type) gets the documented validation status, not data.
+- ``read_only_attributes_refused``: attributes the contract marks ``readOnly`` (CarrierX ``cps_limit``,
+  ``endpoint_sid``) cannot be written (seed 002: "the user can neither set nor modify it").
+- ``pagination_consistent``: consecutive pages do not overlap and ``has_more`` tells the truth.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from apiconform.checks.failures import Category, ContractViolation
+from apiconform.checks.samples import Request, sample_request, send_sample
+from apiconform.config.model import Environment
+from apiconform.targets.session import Operation, TargetSession
+
+JSON = dict[str, Any]
+VALIDATION_STATUSES = ("400", "422")
+MAX_VIOLATIONS = 10
+
+
+def _resolve(document: JSON, node: Any) -> Any:
+    while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/"):
+        target: Any = document
+        for part in node["$ref"][2:].split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
+def request_schema(session: TargetSession, op: Operation) -> JSON | None:
+    document = session.documents[op.api].bundled
+    body = _resolve(document, op.raw.get("requestBody", {}))
+    schema = (body.get("content") or {}).get("application/json", {}).get("schema")
+    return _resolve(document, schema) if schema else None
+
+
+def validation_statuses(op: Operation) -> list[int]:
+    return [int(code) for code in VALIDATION_STATUSES if code in op.raw.get("responses", {})]
+
+
+def _validator(session: TargetSession, op: Operation, schema: JSON) -> Draft202012Validator:
+    components = session.documents[op.api].bundled.get("components", {})
+    return Draft202012Validator({**schema, "components": components})
+
+
+def _documented(prop: JSON) -> bool:
+    """Constraints we assumed (to keep generated data acceptable) are not the vendor's to enforce."""
+    return "assumption" not in str(prop.get("x-source", "")).lower()
+
+
+def _leaf_violations(document: JSON, schema: JSON, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], Any]]:
+    """(path, value) pairs, each breaking one documented constraint of one field."""
+    for name, prop in (schema.get("properties") or {}).items():
+        prop = _resolve(document, prop)
+        here = (*path, name)
+        if prop.get("type") == "object" or "properties" in prop:
+            yield from _leaf_violations(document, prop, here)
+            continue
+        if not _documented(prop):
+            continue
+        if isinstance(prop.get("minLength"), int) and prop["minLength"] > 1:
+            yield here, "x" * (prop["minLength"] - 1)
+        if isinstance(prop.get("maxLength"), int):
+            yield here, "x" * (prop["maxLength"] + 1)
+        if "enum" in prop:
+            yield here, "apiconform-not-a-documented-value"
+        if isinstance(prop.get("maximum"), int):
+            yield here, prop["maximum"] + 1
+
+
+def _with(body: Any, path: tuple[str, ...], value: Any) -> Any:
+    out = copy.deepcopy(body)
+    node = out
+    for key in path[:-1]:
+        node = node.setdefault(key, {})
+    node[path[-1]] = value
+    return out
+
+
+def _without(body: Any, path: tuple[str, ...]) -> Any:
+    out = copy.deepcopy(body)
+    node = out
+    for key in path[:-1]:
+        node = node.get(key, {})
+    node.pop(path[-1], None)
+    return out
+
+
+def body_violations(session: TargetSession, op: Operation, body: Any) -> list[tuple[str, Any]]:
+    """Single-constraint violations of a valid body, each confirmed invalid by the request schema."""
+    schema = request_schema(session, op)
+    if schema is None or not isinstance(body, dict):
+        return []
+    validator = _validator(session, op, schema)
+    if not validator.is_valid(body):
+        return []
+    document = session.documents[op.api].bundled
+    candidates = [(".".join(p), _with(body, p, v)) for p, v in _leaf_violations(document, schema, ())]
+    candidates += [(f"without {name}", _without(body, (name,))) for name in schema.get("required", [])]
+    return [(label, bad) for label, bad in candidates if not validator.is_valid(bad)][:MAX_VIOLATIONS]
+
+
+def parameter_violations(session: TargetSession, op: Operation) -> list[tuple[str, str, str, Any]]:
+    """(label, location, name, value): a query value past its documented maximum, a path id off its pattern."""
+    document = session.documents[op.api].bundled
+    out = []
+    for param in op.raw.get("parameters", []):
+        schema = _resolve(document, param.get("schema", {}))
+        if not _documented(param) or not _documented(schema):
+            continue
+        name, where = param["name"], param.get("in")
+        if where == "query" and isinstance(schema.get("maximum"), int):
+            out.append((f"query {name}={schema['maximum'] + 1}", "query", name, schema["maximum"] + 1))
+        if where == "path" and "pattern" in schema:
+            out.append((f"path {name} not matching {schema['pattern']}", "path_parameters", name, "apiconform-0"))
+    return out
+
+
+def has_documented_constraints(session: TargetSession, op: Operation) -> bool:
+    schema = request_schema(session, op)
+    document = session.documents[op.api].bundled
+    in_body = schema is not None and (
+        any(True for _ in _leaf_violations(document, schema, ())) or bool(schema.get("required"))
+    )
+    return bool(validation_statuses(op)) and (in_body or bool(parameter_violations(session, op)))
+
+
+def boundary_violations_rejected(session: TargetSession, env: Environment, op: Operation) -> int:
+    """Each single-constraint violation gets a documented validation status (400/422). Returns how many."""
+    expected = validation_statuses(op)
+    base = sample_request(session, env, op)
+    auth = session.auth_headers(env, op.api)
+    cases: list[tuple[str, Request]] = [
+        (label, {**base, "body": bad}) for label, bad in body_violations(session, op, base.get("body"))
+    ]
+    cases += [
+        (label, {**base, where: {**(base.get(where) or {}), name: value}})
+        for label, where, name, value in parameter_violations(session, op)
+    ]
+    for label, request in cases:
+        response = send_sample(session, env, op, auth, request)
+        if response.status_code not in expected:
+            raise ContractViolation(
+                Category.CONTRACT,
+                "boundary_violation_rejected",
+                f"a request breaking one documented constraint ({label}) was not rejected as invalid",
+                received=f"HTTP {response.status_code}",
+                documented=f"HTTP {' or '.join(map(str, expected))}",
+                operation=f"{op.api} {op.label} ({env})",
+                source=str(op.raw.get("x-source", ""))[:300],
+            )
+    return len(cases)
+
+
+def read_only_properties(session: TargetSession, op: Operation) -> dict[str, Any]:
+    """Properties the success response marks ``readOnly``, with an example value each."""
+    document = session.documents[op.api].bundled
+    for code, response in op.raw.get("responses", {}).items():
+        if not code.startswith("2"):
+            continue
+        schema = _resolve(document, (response.get("content") or {}).get("application/json", {}).get("schema"))
+        if not isinstance(schema, dict):
+            continue
+        examples = schema.get("examples") or [{}]
+        return {
+            name: (examples[0].get(name) if isinstance(examples[0], dict) else None) or _example(prop)
+            for name, prop in (schema.get("properties") or {}).items()
+            if _resolve(document, prop).get("readOnly")
+        }
+    return {}
+
+
+def _example(prop: JSON) -> Any:
+    kind = prop.get("type")
+    kind = kind[0] if isinstance(kind, list) else kind
+    return {"integer": 7, "number": 7, "boolean": True, "array": [], "object": {}}.get(str(kind), "apiconform")
+
+
+def read_only_attributes_refused(session: TargetSession, env: Environment, op: Operation) -> int:
+    expected = validation_statuses(op)
+    base = sample_request(session, env, op)
+    auth = session.auth_headers(env, op.api)
+    attributes = read_only_properties(session, op)
+    for name, value in attributes.items():
+        body = {**(base.get("body") or {}), name: value}
+        response = send_sample(session, env, op, auth, {**base, "body": body})
+        if response.status_code not in expected:
+            raise ContractViolation(
+                Category.CONTRACT,
+                "read_only_attribute_refused",
+                f"writing the read-only attribute {name!r} was not refused",
+                received=f"HTTP {response.status_code}",
+                documented=f"HTTP {' or '.join(map(str, expected))} (read only: set by the system)",
+                operation=f"{op.api} {op.label} ({env})",
+                source='002_21c12c8c54fabbce.txt: "read only | The attribute is set by the system and the user '
+                'can neither set nor modify it."',
+            )
+    return len(attributes)
+
+
+def is_paginated(op: Operation) -> bool:
+    names = {p.get("name") for p in op.raw.get("parameters", []) if p.get("in") == "query"}
+    return op.method == "GET" and {"limit", "offset"} <= names
+
+
+def pagination_consistent(session: TargetSession, env: Environment, op: Operation, limit: int = 3) -> None:
+    """Two consecutive pages: no item twice, has_more true while total says more remain."""
+    base = sample_request(session, env, op)
+    auth = session.auth_headers(env, op.api)
+    query = {k: v for k, v in base.get("query", {}).items() if k not in {"limit", "offset", "filter"}}
+    pages = []
+    for offset in (0, limit):
+        response = send_sample(session, env, op, auth, {**base, "query": {**query, "limit": limit, "offset": offset}})
+        pages.append(response.json() if response.is_success else {})
+    first, second = pages
+    total = first.get("total")
+    items = [first.get("items", []), second.get("items", [])]
+    if not isinstance(total, int) or total <= limit:
+        return
+    keys = [{_identity(item) for item in page} for page in items]
+    problems = []
+    if keys[0] & keys[1]:
+        problems.append("the second page repeats items of the first (offset ignored)")
+    if first.get("has_more") is not True:
+        problems.append(f"has_more is {first.get('has_more')!r} on the first page although total is {total}")
+    if problems:
+        raise ContractViolation(
+            Category.CONTRACT,
+            "pagination_consistent",
+            "; ".join(problems),
+            received=f"page 1 has_more={first.get('has_more')!r}, total={total}",
+            documented="offset skips items; has_more true while offset + count < total",
+            operation=f"{op.api} {op.label} ({env})",
+            source='vendor-facts.md (CarrierX): "Lists: query limit (default 10, max 1000), offset (default 0) ... '
+            'envelope {count, has_more, items[], limit, offset, pagination{next?}, total}"',
+        )
+
+
+def _identity(item: Any) -> str:
+    if isinstance(item, dict):
+        for key, value in item.items():
+            if key.endswith("_sid") or key.endswith("Id"):
+                return f"{key}={value}"
+    return repr(item)
