@@ -28,9 +28,7 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def test_valid_file_resolves_credentials_from_environment(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_valid_file_resolves_credentials_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("APICONFORM_TEST_ID", "id-123")
     monkeypatch.setenv("APICONFORM_TEST_SECRET", "s3cret-value-xyz")
     target = resolve_target("v", load_config(write(tmp_path, VALID)))

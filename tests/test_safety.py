@@ -104,9 +104,7 @@ def mirror(
                 credential = manifest.credentials[environment][role]
                 names = {key: f"APC_SAFETY_{environment}_{role}_{key}".upper() for key in credential}
                 lines.append(
-                    f"credentials.{role} = {{ "
-                    + ", ".join(f'{key} = "{name}"' for key, name in names.items())
-                    + " }"
+                    f"credentials.{role} = {{ " + ", ".join(f'{key} = "{name}"' for key, name in names.items()) + " }"
                 )
                 env.update({names[key]: value for key, value in credential.items()})
                 secrets += [credential[key] for key in ("client_secret", "password") if key in credential]

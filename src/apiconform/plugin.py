@@ -44,9 +44,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="NAME",
         help="embedded target only: start the sandbox with this defect on (repeatable)",
     )
-    group.addoption(
-        "--results-json", default=None, help="write per-test outcomes and categories as JSON here"
-    )
+    group.addoption("--results-json", default=None, help="write per-test outcomes and categories as JSON here")
 
 
 def pytest_configure(config: pytest.Config) -> None:

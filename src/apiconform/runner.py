@@ -58,9 +58,7 @@ def find_root(start: Path | None = None) -> Path:
 
 def concerns(root: Path) -> dict[str, Path]:
     """Concern name -> suite module, from the files present (test_field_types.py -> field-types)."""
-    return {
-        p.stem.removeprefix("test_").replace("_", "-"): p for p in sorted((root / SUITES).glob("test_*.py"))
-    }
+    return {p.stem.removeprefix("test_").replace("_", "-"): p for p in sorted((root / SUITES).glob("test_*.py"))}
 
 
 def select_suites(root: Path, only: tuple[str, ...]) -> list[str]:

@@ -50,9 +50,7 @@ CANDIDATES: tuple[tuple[str, Any], ...] = (
     ("object", {}),
 )
 
-SOURCE_PATTERN = re.compile(
-    r"(\d{3}_[0-9a-f]{16}\.txt|\bseed\b|vendor-facts\.md|\bRFC\b|https?://)", re.IGNORECASE
-)
+SOURCE_PATTERN = re.compile(r"(\d{3}_[0-9a-f]{16}\.txt|\bseed\b|vendor-facts\.md|\bRFC\b|https?://)", re.IGNORECASE)
 
 
 def escape(token: str | int) -> str:

@@ -51,9 +51,7 @@ def _example(rel: str, index: int = 0) -> Any:
 
 def _validator_for_ref(ref: str) -> Draft202012Validator:
     wrapper = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$ref": SCHEMA_BASE_URI + ref}
-    return Draft202012Validator(
-        wrapper, registry=schema_registry(), format_checker=Draft202012Validator.FORMAT_CHECKER
-    )
+    return Draft202012Validator(wrapper, registry=schema_registry(), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 def _operations(name: str) -> dict[str, tuple[str, str, dict[str, Any]]]:
@@ -216,9 +214,7 @@ def test_openapi_document_bundles_and_validates(name: str) -> None:
     assert doc.vendor == "carrierx"
     assert doc.bundled["openapi"] == "3.1.0"
     validate(doc.bundled)
-    assert all(
-        not ref.startswith(("http", ".")) for ref in re.findall(r'"\$ref": "([^"]+)"', str(doc.bundled))
-    )
+    assert all(not ref.startswith(("http", ".")) for ref in re.findall(r'"\$ref": "([^"]+)"', str(doc.bundled)))
 
 
 def test_core_operations_paths_and_success_statuses() -> None:
@@ -235,9 +231,7 @@ def test_create_endpoint_answers_200_not_201() -> None:
     _, _, operation = _operations("carrierx-core")["createEndpoint"]
     assert "200" in operation["responses"]
     assert "201" not in operation["responses"]
-    assert operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith(
-        "carrierx__endpoint"
-    )
+    assert operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("carrierx__endpoint")
 
 
 def test_create_token_has_no_security_and_no_store() -> None:
@@ -320,9 +314,7 @@ def test_endpoint_api_uses_basic_and_answers_unauthorized(name: str) -> None:
     body = _bundled_schema_validator(name, unauthorized["content"]["application/json"]["schema"])
     assert body.is_valid({"message": "unauthorized"})
     assert not body.is_valid({"message": "ok"})
-    page = _bundled_schema_validator(
-        name, operation["responses"]["200"]["content"]["application/json"]["schema"]
-    )
+    page = _bundled_schema_validator(name, operation["responses"]["200"]["content"]["application/json"]["schema"])
     empty = {"count": 0, "has_more": False, "items": [], "limit": 10, "offset": 0, "pagination": {}}
     assert page.is_valid({**empty, "total": None})
     assert not page.is_valid({**empty, "count": 1, "items": [{}], "total": 1})  # items need their sid

@@ -55,8 +55,7 @@ def test_portal_rules_are_readable(rules: list[Rule]) -> None:
     assert any(r.location == "response 200" and r.rule == "must not carry client_secret" for r in get_app)
     assert any(r.location == "path app_id" and r.rule == "required" for r in get_app)
     assert any(
-        r.location == "response 401 header WWW-Authenticate" and r.rule == 'const Basic realm="portal"'
-        for r in get_app
+        r.location == "response 401 header WWW-Authenticate" and r.rule == 'const Basic realm="portal"' for r in get_app
     )
     contract = [r for r in portal if r.operation.endswith("(getContract)")]
     status = next(r for r in contract if r.location == "response 200: status" and r.rule.startswith("enum"))

@@ -73,17 +73,13 @@ def test_every_example_validates_and_schema_is_well_formed(relative: str) -> Non
 
 @pytest.mark.parametrize("test_type", TEST_TYPES)
 def test_each_documented_test_type_accepted(test_type: str) -> None:
-    assert is_valid(
-        "chorus/test-request.json", {"productId": "ONT000123456", "test": {"testType": test_type}}
-    )
+    assert is_valid("chorus/test-request.json", {"productId": "ONT000123456", "test": {"testType": test_type}})
     assert is_valid("chorus/test-result.json", a_result(testType=test_type))
 
 
 @pytest.mark.parametrize("test_type", ["speedTest", "ontstatus", "", None])
 def test_unknown_test_type_rejected(test_type: Any) -> None:
-    assert not is_valid(
-        "chorus/test-request.json", {"productId": "ONT000123456", "test": {"testType": test_type}}
-    )
+    assert not is_valid("chorus/test-request.json", {"productId": "ONT000123456", "test": {"testType": test_type}})
 
 
 def test_test_type_enum_is_exactly_the_six_documented() -> None:
@@ -113,9 +109,7 @@ def test_test_id_pattern_accepts(test_id: str) -> None:
     assert is_valid("chorus/test-id.json", test_id)
 
 
-@pytest.mark.parametrize(
-    "test_id", ["CC23DF7", "cc23df77", "CC23DF777", "C123DF77", "CC23DF7A", "", 12345678]
-)
+@pytest.mark.parametrize("test_id", ["CC23DF7", "cc23df77", "CC23DF777", "C123DF77", "CC23DF7A", "", 12345678])
 def test_test_id_pattern_rejects(test_id: Any) -> None:
     assert not is_valid("chorus/test-id.json", test_id)
 
@@ -243,9 +237,7 @@ def test_openapi_response_headers() -> None:
     doc = load_api("chorus-line-test")
     for _method, _path, operation in doc.operations():
         for status, response in operation["responses"].items():
-            headers = {
-                k: _resolve(doc.bundled, v) for k, v in _resolve(doc.bundled, response)["headers"].items()
-            }
+            headers = {k: _resolve(doc.bundled, v) for k, v in _resolve(doc.bundled, response)["headers"].items()}
             if status.startswith("2"):
                 for name in [
                     "X-Chorus-API-Version",

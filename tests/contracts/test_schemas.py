@@ -67,9 +67,7 @@ def _validator_at(rel: str, pointer: str) -> Draft202012Validator:
     if pointer == "":
         return validator_for(rel)
     wrapper = {"$schema": DRAFT_2020_12, "$ref": f"{SCHEMA_BASE_URI}{rel}#{pointer}"}
-    return Draft202012Validator(
-        wrapper, registry=schema_registry(), format_checker=Draft202012Validator.FORMAT_CHECKER
-    )
+    return Draft202012Validator(wrapper, registry=schema_registry(), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 def _source_problem(source: Any) -> str | None:

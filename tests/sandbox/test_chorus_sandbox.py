@@ -46,16 +46,12 @@ def all_tests(c: httpx.Client, **params: Any) -> list[dict[str, Any]]:
 
 def admin(server: SandboxServer) -> httpx.Client:
     cred = server.manifest.portal_credentials["admin"]
-    return httpx.Client(
-        base_url=server.manifest.portal_url, auth=(cred["username"], cred["password"]), timeout=10
-    )
+    return httpx.Client(base_url=server.manifest.portal_url, auth=(cred["username"], cred["password"]), timeout=10)
 
 
 def developer(server: SandboxServer) -> httpx.Client:
     cred = server.manifest.portal_credentials["developer"]
-    return httpx.Client(
-        base_url=server.manifest.portal_url, auth=(cred["username"], cred["password"]), timeout=10
-    )
+    return httpx.Client(base_url=server.manifest.portal_url, auth=(cred["username"], cred["password"]), timeout=10)
 
 
 def valid(schema: str, instance: Any) -> Any:
@@ -125,9 +121,7 @@ def test_environments_share_no_ids(server: SandboxServer) -> None:
 
 def test_list_tests_filters_and_pages(acme: httpx.Client) -> None:
     for _ in range(3):
-        assert acme.post(
-            "/tests", json={"productId": "ACME0002", "test": {"testType": "rgwBandwidth"}}
-        ).is_success
+        assert acme.post("/tests", json={"productId": "ACME0002", "test": {"testType": "rgwBandwidth"}}).is_success
     filtered = valid("chorus/test-list.json", acme.get("/tests", params={"productId": "ACME0002"}).json())
     assert filtered["tests"] and {t["productId"] for t in filtered["tests"]} == {"ACME0002"}
     everything = acme.get("/tests").json()["tests"]
@@ -164,9 +158,7 @@ def test_create_test_201_for_each_test_type(acme: httpx.Client, test_type: str) 
     assert body["status"] == "inProgress"
 
 
-def test_created_test_is_stored_for_the_organisation_and_completes(
-    server: SandboxServer, acme: httpx.Client
-) -> None:
+def test_created_test_is_stored_for_the_organisation_and_completes(server: SandboxServer, acme: httpx.Client) -> None:
     created = acme.post("/tests", json=VALID_BODY).json()
     test_id = created["testId"]
     assert acme.get(f"/tests/{test_id}").json()["status"] == "inProgress"
@@ -227,9 +219,7 @@ def test_create_test_invalid_body_is_400_pt_023(acme: httpx.Client, content: byt
 
 @pytest.mark.parametrize("product", ["NOPE0001", "GLBX0001", "PACM0001"])
 def test_create_test_unknown_or_foreign_product_is_404_pt_005(acme: httpx.Client, product: str) -> None:
-    assert_error(
-        acme.post("/tests", json={"productId": product, "test": {"testType": "ontStatus"}}), 404, "PT-005"
-    )
+    assert_error(acme.post("/tests", json={"productId": product, "test": {"testType": "ontStatus"}}), 404, "PT-005")
 
 
 def test_list_tests_count_over_20_is_400_pt_007(acme: httpx.Client) -> None:
@@ -252,9 +242,7 @@ def test_list_tests_other_bad_query_is_400_pt_023(acme: httpx.Client, params: di
     assert_error(acme.get("/tests", params=params), 400, "PT-023")
 
 
-@pytest.mark.parametrize(
-    "test_id", ["ac01sb01", "AC01SB0", "AC01SB011", "1234ABCD", "AC-1SB01", "AC01SB01%0A"]
-)
+@pytest.mark.parametrize("test_id", ["ac01sb01", "AC01SB0", "AC01SB011", "1234ABCD", "AC-1SB01", "AC01SB01%0A"])
 def test_get_test_bad_format_is_400_pt_006(acme: httpx.Client, test_id: str) -> None:
     assert_error(acme.get(f"/tests/{test_id}"), 400, "PT-006")
 
@@ -323,9 +311,7 @@ def test_contract_pending_approval_is_403_auth_002(server: SandboxServer) -> Non
         "X-Chorus-Client-ID": registered["client_id"],
         "X-Chorus-Client-Secret": registered["client_secret"],
     }
-    assert_error(
-        httpx.get(f"{server.manifest.base_url('sandbox', API)}/tests", headers=headers), 403, "Auth-002"
-    )
+    assert_error(httpx.get(f"{server.manifest.base_url('sandbox', API)}/tests", headers=headers), 403, "Auth-002")
 
 
 def test_limited_role_gets_429_with_retry_after_on_sixth_call() -> None:
@@ -377,9 +363,7 @@ def test_transaction_id_generated_when_absent(acme: httpx.Client) -> None:
 
 
 def test_401_echoes_transaction_id(server: SandboxServer) -> None:
-    response = httpx.get(
-        f"{server.manifest.base_url('sandbox', API)}/tests", headers={"X-Transaction-ID": "tx-401"}
-    )
+    response = httpx.get(f"{server.manifest.base_url('sandbox', API)}/tests", headers={"X-Transaction-ID": "tx-401"})
     assert_unauthorized(response)
     assert response.headers["X-Transaction-ID"] == "tx-401"
 

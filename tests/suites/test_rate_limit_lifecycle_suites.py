@@ -33,9 +33,7 @@ DEFECTS = {
 }
 
 
-def run_suites(
-    tmp_path: Path, *extra: str, env: dict[str, str] | None = None
-) -> tuple[int, dict[str, Any], str]:
+def run_suites(tmp_path: Path, *extra: str, env: dict[str, str] | None = None) -> tuple[int, dict[str, Any], str]:
     """Run both suites; (exit code, results JSON, output)."""
     results = tmp_path / "r.json"
     command = [
@@ -59,9 +57,7 @@ def run_suites(
 
 
 def records_of(data: dict[str, Any], concern: str, outcome: str | None = None) -> list[dict[str, Any]]:
-    return [
-        t for t in data["tests"] if t["concern"] == concern and (outcome is None or t["outcome"] == outcome)
-    ]
+    return [t for t in data["tests"] if t["concern"] == concern and (outcome is None or t["outcome"] == outcome)]
 
 
 @pytest.mark.slow
@@ -130,9 +126,7 @@ def test_vendor_target_without_portal_skips_lifecycle_with_manual_steps(tmp_path
     config = tmp_path / "apiconform.toml"
     with SandboxServer() as server:
         variables = vendor_config(server, config)
-        code, data, output = run_suites(
-            tmp_path, "--config", str(config), "--target", "vendorlike", env=variables
-        )
+        code, data, output = run_suites(tmp_path, "--config", str(config), "--target", "vendorlike", env=variables)
     assert code == 0, output[-3000:]
     assert data["target"] == "vendorlike"
     lifecycle = records_of(data, "lifecycle")

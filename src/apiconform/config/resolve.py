@@ -147,9 +147,7 @@ def _environment_values(target: TargetConfig, base_dir: Path) -> Mapping[str, st
     if target.dotenv:
         dotenv_path = base_dir / target.dotenv
         if not dotenv_path.is_file():
-            raise ConfigError(
-                f"dotenv file {dotenv_path} not found; create it or remove 'dotenv' from the target"
-            )
+            raise ConfigError(f"dotenv file {dotenv_path} not found; create it or remove 'dotenv' from the target")
         values.update(dotenv_values(dotenv_path))
     values.update(os.environ)
     return values

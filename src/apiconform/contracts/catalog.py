@@ -312,9 +312,7 @@ def summary(rules: list[Rule]) -> str:
     grouped = _groups(rules)
     operations = sum(len(ops) for ops in grouped.values())
     assumed = sum(rule.assumed for rule in rules)
-    return (
-        f"{len(grouped)} APIs, {operations} operations, {len(rules)} rules, {assumed} resting on assumptions"
-    )
+    return f"{len(grouped)} APIs, {operations} operations, {len(rules)} rules, {assumed} resting on assumptions"
 
 
 def render_table(rules: list[Rule]) -> Table:

@@ -51,9 +51,7 @@ def _read_json(path: Path) -> JSON:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
-        raise ConfigError(
-            f"{path}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
-        ) from None
+        raise ConfigError(f"{path}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a JSON object at the top level")
     return data
@@ -91,9 +89,7 @@ def schema_registry() -> Registry:
 def validator_for(relative: str) -> Draft202012Validator:
     """A draft 2020-12 validator for one schema file, with every ``$ref`` resolvable."""
     schema = _load_file(schemas_dir() / relative)
-    return Draft202012Validator(
-        schema, registry=schema_registry(), format_checker=Draft202012Validator.FORMAT_CHECKER
-    )
+    return Draft202012Validator(schema, registry=schema_registry(), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 @dataclass(frozen=True)

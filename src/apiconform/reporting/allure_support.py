@@ -94,9 +94,7 @@ def label_test(node: pytest.Item, session: TargetSession) -> None:
         allure.dynamic.parameter(key, getattr(value, "label", None) or str(value))
     rule = node.get_closest_marker("rule")
     if rule:
-        allure.dynamic.description(
-            f"Rule: {rule.args[0]}\n\nSource: {rule.args[1] if len(rule.args) > 1 else ''}"
-        )
+        allure.dynamic.description(f"Rule: {rule.args[0]}\n\nSource: {rule.args[1] if len(rule.args) > 1 else ''}")
         if len(rule.args) > 1:
             allure.dynamic.label("rule_source", str(rule.args[1])[:200])
 

@@ -82,9 +82,7 @@ def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
 def redact_data(data: Any) -> Any:
     """A copy of decoded JSON (or form fields) with secret-named keys masked and strings scrubbed."""
     if isinstance(data, Mapping):
-        return {
-            k: (MASK if is_secret_name(str(k)) and v is not None else redact_data(v)) for k, v in data.items()
-        }
+        return {k: (MASK if is_secret_name(str(k)) and v is not None else redact_data(v)) for k, v in data.items()}
     if isinstance(data, list | tuple):
         return [redact_data(v) for v in data]
     if isinstance(data, str):

@@ -46,9 +46,7 @@ def record(item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo[N
         text = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         message = redact_text(text)[-2000:]
     callspec = getattr(item, "callspec", None)
-    params = {
-        k: getattr(v, "label", None) or str(v) for k, v in (callspec.params.items() if callspec else [])
-    }
+    params = {k: getattr(v, "label", None) or str(v) for k, v in (callspec.params.items() if callspec else [])}
     records.append(
         {
             "nodeid": item.nodeid,

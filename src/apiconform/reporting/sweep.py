@@ -45,9 +45,7 @@ def _redact_strings(data: Any) -> Any:
         named_secret = isinstance(data.get("name"), str) and is_secret_name(data["name"])
         return {
             key: MASK
-            if isinstance(value, str)
-            and value
-            and (is_secret_name(str(key)) or (named_secret and key == "value"))
+            if isinstance(value, str) and value and (is_secret_name(str(key)) or (named_secret and key == "value"))
             else _redact_strings(value)
             for key, value in data.items()
         }

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from apiconform.sandbox import att, carrierx, chorus, portal
 from apiconform.sandbox.defects import validate_defects
@@ -32,4 +35,23 @@ def create_app(defects: Iterable[str] = ()) -> tuple[FastAPI, SandboxState, Mani
     manifest.portal_credentials = provision_portal_users(state)
     portal.mount(app, state)
     install_refusal_handler(app)
+    install_allow_header(app)
     return app, state, manifest
+
+
+def install_allow_header(app: FastAPI) -> None:
+    """405 answers list every method the path supports (RFC 9110 15.5.6), not only the first route's."""
+
+    async def handle(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        if exc.status_code != 405:
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+        methods: set[str] = set()
+        for route in app.routes:
+            if isinstance(route, APIRoute) and route.path_regex.match(request.url.path):
+                methods |= route.methods or set()
+        return JSONResponse(
+            {"detail": "Method Not Allowed"}, status_code=405, headers={"Allow": ", ".join(sorted(methods))}
+        )
+
+    app.add_exception_handler(StarletteHTTPException, handle)

@@ -71,9 +71,7 @@ def mount(app: FastAPI, state: SandboxState, env: Environment) -> Mounted:
     @router.post("/api/v1/customerAccountLookup")
     async def lookup(request: Request) -> Response:
         headers = request.headers
-        auth = gateway.authenticate_client(
-            state, env, API, headers.get("client_id"), headers.get("client_secret")
-        )
+        auth = gateway.authenticate_client(state, env, API, headers.get("client_id"), headers.get("client_secret"))
         if auth.failure in (gateway.AuthFailure.MISSING, gateway.AuthFailure.INVALID) or auth.app is None:
             if state.has("secret-echoed-in-error") and headers.get("client_secret"):
                 return gateway.unauthorized(state, f"Invalid client id or secret: {headers['client_secret']}")

@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
+from apiconform.contracts import validator_for
 from apiconform.sandbox.basic_auth import bearer_token
 from apiconform.sandbox.fixtures_carrierx import (
     API_OF_TYPE,
@@ -333,6 +334,13 @@ def validate(state: SandboxState, body: dict[str, Any], allowed: frozenset[str],
             problems.append(problem(key, CHECKS[key][1], "invalid"))
         elif key == "partner_sid" and value != partner_sid:
             problems.append(problem(key, "not a partner this account may use", "invalid"))
+    if not problems:
+        schema = "carrierx/endpoint-create.json" if allowed == CREATE_KEYS else "carrierx/endpoint-update.json"
+        checked = {k: v for k, v in body.items() if not (writable and k in READ_ONLY)}
+        for failure in validator_for(schema).iter_errors(checked):
+            key = str(failure.absolute_path[0]) if failure.absolute_path else "body"
+            problems.append(problem(key, failure.message[:200], "invalid"))
+            break
     if problems:
         raise Refusal(error(422, "object validation error", problems))
 
@@ -527,7 +535,10 @@ def _sort_key(value: Any) -> tuple[int, Any]:
 
 def select(items: list[dict[str, Any]], request: Request) -> list[dict[str, Any]]:
     """Apply ``filter`` then ``order`` from the query string."""
-    conditions = parse_filter(request.query_params.get("filter", ""))
+    raw_filter = request.query_params.get("filter")
+    if raw_filter is not None and not raw_filter.strip():
+        raise _bad_query("filter", "an empty filter is not a condition")
+    conditions = parse_filter(raw_filter or "")
     chosen = [item for item in items if all(_holds(item, c) for c in conditions)]
     order = request.query_params.get("order")
     if order is not None:

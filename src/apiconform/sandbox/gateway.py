@@ -60,11 +60,7 @@ def _fallback_app(state: SandboxState, api: str, env: Environment) -> Applicatio
     """The application an auth-ignoring gateway would attribute an anonymous call to."""
     with state.lock:
         for app in state.apps.values():
-            if (
-                app.environment == env
-                and app.plan_id == "standard"
-                and _contract_allows(state, app, api, env) is None
-            ):
+            if app.environment == env and app.plan_id == "standard" and _contract_allows(state, app, api, env) is None:
                 return app
     return None
 
@@ -111,9 +107,7 @@ def rate_limit_headers(decision: RateDecision | None) -> dict[str, str]:
     }
 
 
-def gateway_error(
-    status: int, message: str, more: str, headers: dict[str, str] | None = None
-) -> JSONResponse:
+def gateway_error(status: int, message: str, more: str, headers: dict[str, str] | None = None) -> JSONResponse:
     """The gateway's own error body (seed 003 / vendor-facts.md), e.g. 429 'Rate Limit exceeded'."""
     body = {"httpCode": str(status), "httpMessage": message, "moreInformation": more}
     return JSONResponse(body, status_code=status, headers=headers)

@@ -12,11 +12,12 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
+from apiconform.contracts import validator_for
 from apiconform.sandbox.basic_auth import basic_matches
 from apiconform.sandbox.defects import DEFECTS
 from apiconform.sandbox.gateway import challenge, gateway_error
 from apiconform.sandbox.refusal import Refusal
-from apiconform.sandbox.state import ENVIRONMENTS, PLANS, Application, Contract, SandboxState, iso
+from apiconform.sandbox.state import PLANS, Application, Contract, SandboxState, iso
 
 KNOWN_APIS = (
     "att-end-customer-lookup",
@@ -88,27 +89,17 @@ def _not_found(what: str) -> Refusal:
     return Refusal(gateway_error(404, "Not Found", f"{what} not found"))
 
 
-async def _json_object(request: Request) -> dict[str, Any]:
+async def _body(request: Request, schema: str) -> dict[str, Any]:
+    """The JSON body, valid against the portal's own request schema (its documentation), or a 400."""
     try:
         body = json.loads(await request.body() or b"null")
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise _bad_request("The body is not valid JSON.") from None
-    if not isinstance(body, dict):
-        raise _bad_request("The body must be a JSON object.")
-    return body
-
-
-def _string(
-    body: dict[str, Any], key: str, choices: tuple[str, ...] | None = None, required: bool = True
-) -> str:
-    value = body.get(key)
-    if value is None and not required:
-        return ""
-    if not isinstance(value, str) or not value.strip():
-        raise _bad_request(f"'{key}' is required and must be a non-empty string.")
-    if choices is not None and value not in choices:
-        raise _bad_request(f"'{key}' must be one of {', '.join(choices)}.")
-    return value
+    error = next(iter(validator_for(f"portal/{schema}.json").iter_errors(body)), None)
+    if error is not None:
+        where = ".".join(str(p) for p in error.absolute_path) or "body"
+        raise _bad_request(f"{where}: {error.message}"[:300])
+    return dict(body)
 
 
 def mount(app: FastAPI, state: SandboxState) -> None:
@@ -119,9 +110,7 @@ def mount(app: FastAPI, state: SandboxState) -> None:
         login, password = state.portal_users[role]
         if not basic_matches(request.headers.get("authorization"), login, password):
             raise Refusal(
-                gateway_error(
-                    401, "Unauthorized", "Invalid portal login.", challenge(state, 'Basic realm="portal"')
-                )
+                gateway_error(401, "Unauthorized", "Invalid portal login.", challenge(state, 'Basic realm="portal"'))
             )
 
     def find_app(app_id: str) -> Application:
@@ -144,15 +133,12 @@ def mount(app: FastAPI, state: SandboxState) -> None:
     @router.post("/v1/apps")
     async def register_app(request: Request) -> Response:
         authorize(request, "developer")
-        body = await _json_object(request)
-        name = _string(body, "name")
-        organisation = _string(body, "organisation")
-        environment = _string(body, "environment", ENVIRONMENTS)
-        plan_id = _string(body, "plan_id", tuple(PLANS))
-        description = body.get("description")
-        if description is not None and not isinstance(description, str):
-            raise _bad_request("'description' must be a string.")
-        registered = state.register_app(name, organisation, environment, plan_id, description)  # type: ignore[arg-type]
+        body = await _body(request, "app-registration-request")
+        if body["plan_id"] not in PLANS:
+            raise _not_found(f"plan {body['plan_id']!r}")
+        registered = state.register_app(
+            body["name"], body["organisation"], body["environment"], body["plan_id"], body.get("description")
+        )
         view = _app_view(state, registered) | {"client_secret": registered.client_secret}
         return JSONResponse(view, status_code=201)
 
@@ -172,9 +158,10 @@ def mount(app: FastAPI, state: SandboxState) -> None:
     async def request_access(app_id: str, request: Request) -> Response:
         authorize(request, "developer")
         target = find_app(app_id)
-        body = await _json_object(request)
-        api = _string(body, "api", KNOWN_APIS)
-        environment = _string(body, "environment", ENVIRONMENTS)
+        body = await _body(request, "contract-request")
+        api, environment = body["api"], body["environment"]
+        if api not in KNOWN_APIS:
+            raise _not_found(f"API {api!r}")
         if environment != target.environment:
             more = f"The application is registered for {target.environment}; register another one for {environment}."
             return gateway_error(409, "Conflict", more)
@@ -201,8 +188,8 @@ def mount(app: FastAPI, state: SandboxState) -> None:
     async def switch_environment(app_id: str, request: Request) -> Response:
         authorize(request, "developer")
         target = find_app(app_id)
-        environment = _string(await _json_object(request), "environment", ENVIRONMENTS)
-        state.switch_environment(target, environment)  # type: ignore[arg-type]
+        environment = (await _body(request, "switch-environment-request"))["environment"]
+        state.switch_environment(target, environment)
         return JSONResponse(_app_view(state, target))
 
     @router.get("/v1/apps/{app_id}/usage")
@@ -242,9 +229,7 @@ def mount(app: FastAPI, state: SandboxState) -> None:
     @router.put("/v1/admin/defects")
     async def set_defects(request: Request) -> Response:
         authorize(request, "admin")
-        names = (await _json_object(request)).get("defects")
-        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-            raise _bad_request("'defects' must be an array of defect names.")
+        names = (await _body(request, "defects-request"))["defects"]
         unknown = sorted(set(names) - set(DEFECTS))
         if unknown:
             more = f"Unknown defect(s) {', '.join(unknown)}; valid: {', '.join(sorted(DEFECTS))}."
@@ -256,9 +241,7 @@ def mount(app: FastAPI, state: SandboxState) -> None:
     @router.post("/v1/admin/clock")
     async def advance_clock(request: Request) -> Response:
         authorize(request, "admin")
-        seconds = (await _json_object(request)).get("seconds")
-        if not isinstance(seconds, int) or isinstance(seconds, bool) or seconds < 0:
-            raise _bad_request("'seconds' must be a non-negative integer.")
+        seconds = (await _body(request, "clock-request"))["seconds"]
         return JSONResponse({"now": iso(state.advance_clock(seconds))})
 
     app.include_router(router, prefix="/portal")

@@ -20,9 +20,7 @@ class SandboxServer:
 
     def __init__(self, defects: Iterable[str] = (), host: str = "127.0.0.1", port: int = 0) -> None:
         self.app, self.state, self.manifest = create_app(defects)
-        config = uvicorn.Config(
-            self.app, host=host, port=port, log_level="warning", access_log=False, lifespan="off"
-        )
+        config = uvicorn.Config(self.app, host=host, port=port, log_level="warning", access_log=False, lifespan="off")
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="apiconform-sandbox", daemon=True)
         self._host = host
@@ -32,9 +30,7 @@ class SandboxServer:
         deadline = time.monotonic() + timeout
         while not self._server.started:
             if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise ApiconformError(
-                    f"the embedded sandbox did not start on {self._host} within {timeout:.0f} s"
-                )
+                raise ApiconformError(f"the embedded sandbox did not start on {self._host} within {timeout:.0f} s")
             time.sleep(0.01)
         port = self._server.servers[0].sockets[0].getsockname()[1]
         self.manifest.root_url = f"http://{self._host}:{port}"
@@ -48,9 +44,7 @@ class SandboxServer:
         self.start()
         return self
 
-    def __exit__(
-        self, *exc: tuple[type[BaseException] | None, BaseException | None, TracebackType | None]
-    ) -> None:
+    def __exit__(self, *exc: tuple[type[BaseException] | None, BaseException | None, TracebackType | None]) -> None:
         self.stop()
 
 

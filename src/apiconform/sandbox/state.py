@@ -190,9 +190,7 @@ class SandboxState:
         with self.lock:
             status: ContractStatus = "pending_approval" if PLANS[app.plan_id].restricted else "activated"
             stamp = iso(self.now())
-            contract = Contract(
-                "ctr_" + uuid.uuid4().hex[:12], app.app_id, api, environment, status, stamp, stamp
-            )
+            contract = Contract("ctr_" + uuid.uuid4().hex[:12], app.app_id, api, environment, status, stamp, stamp)
             self.contracts[contract.contract_id] = contract
             return contract
 

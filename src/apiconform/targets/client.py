@@ -111,9 +111,7 @@ class TargetClient:
             next_url = urljoin(str(response.request.url), location)
             if _origin(next_url) != _origin(url):
                 sent_headers = {k: v for k, v in sent_headers.items() if k.lower() not in CREDENTIAL_HEADERS}
-            response = self._send(
-                "GET" if response.status_code == 303 else method, next_url, sent_headers, kwargs
-            )
+            response = self._send("GET" if response.status_code == 303 else method, next_url, sent_headers, kwargs)
         return response
 
     def _send(self, method: str, url: str, headers: dict[str, str], kwargs: dict[str, Any]) -> httpx.Response:

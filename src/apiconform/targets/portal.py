@@ -209,9 +209,7 @@ class PortalClient:
 
     def approve_contract(self, contract_id: str) -> PortalContract:
         """``adminApproveContract`` (200), with the admin login."""
-        return _contract(
-            self._expect("adminApproveContract", 200, path_parameters={"contract_id": contract_id})
-        )
+        return _contract(self._expect("adminApproveContract", 200, path_parameters={"contract_id": contract_id}))
 
     def switch_environment(self, app_id: str, environment: str) -> PortalApp:
         body = self._expect(

@@ -87,11 +87,7 @@ def security_kind(document: ApiDocument) -> str:
 
 def client_headers(document: ApiDocument) -> tuple[str, str]:
     """The header names of the client id and the client secret, as the contract declares them."""
-    names = [
-        s["name"]
-        for s in document.bundled["components"]["securitySchemes"].values()
-        if s.get("type") == "apiKey"
-    ]
+    names = [s["name"] for s in document.bundled["components"]["securitySchemes"].values() if s.get("type") == "apiKey"]
     id_name = next(n for n in names if "secret" not in n.lower())
     secret_name = next(n for n in names if "secret" in n.lower())
     return id_name, secret_name
