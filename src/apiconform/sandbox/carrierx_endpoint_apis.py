@@ -15,7 +15,8 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from apiconform.sandbox.basic_auth import bearer_token, parse_basic
-from apiconform.sandbox.carrierx_core import DEFAULT_LIMIT, candidate_stores, envelope, find_token
+from apiconform.sandbox.carrierx_listing import DEFAULT_LIMIT, envelope
+from apiconform.sandbox.carrierx_tokens import candidate_stores, find_token
 from apiconform.sandbox.fixtures_carrierx import ENDPOINT_APIS, stores_of
 from apiconform.sandbox.gateway import challenge
 from apiconform.sandbox.state import Environment, SandboxState
