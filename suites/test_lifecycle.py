@@ -18,6 +18,7 @@ from apiconform.checks import lifecycle as rules
 from apiconform.checks.rate_limits import probe_operation
 from apiconform.checks.samples import sample_request, send_sample
 from apiconform.config.model import Environment
+from apiconform.parametrize import client_pair_params
 from apiconform.plugin import get_session
 from apiconform.targets.portal import PortalClient, Registration
 from apiconform.targets.session import TargetSession, client_headers
@@ -41,14 +42,7 @@ MANUAL = {
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if not {"api", "env"} <= set(metafunc.fixturenames):
         return
-    session = get_session(metafunc.config)
-    params = [
-        pytest.param(api, env, id=f"{api}:{env}")
-        for api in session.target.apis()
-        if session.kind(api) == "client_pair"
-        for env in session.environments(api)
-    ]
-    metafunc.parametrize(("api", "env"), params)
+    metafunc.parametrize(("api", "env"), client_pair_params(get_session(metafunc.config)))
 
 
 def _portal(session: TargetSession, step: str) -> PortalClient:

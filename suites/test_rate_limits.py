@@ -18,6 +18,7 @@ from apiconform.checks.failures import ContractViolation
 from apiconform.checks.samples import sample_request, send_sample
 from apiconform.config.model import Environment
 from apiconform.errors import ConfigError
+from apiconform.parametrize import client_pair_params
 from apiconform.plugin import get_session
 from apiconform.targets.portal import PortalClient
 from apiconform.targets.session import Operation, TargetSession
@@ -30,14 +31,7 @@ ROLE = "limited"
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if not {"api", "env"} <= set(metafunc.fixturenames):
         return
-    session = get_session(metafunc.config)
-    params = [
-        pytest.param(api, env, id=f"{api}:{env}")
-        for api in session.target.apis()
-        if session.kind(api) == "client_pair"
-        for env in session.environments(api)
-    ]
-    metafunc.parametrize(("api", "env"), params)
+    metafunc.parametrize(("api", "env"), client_pair_params(get_session(metafunc.config)))
 
 
 @dataclass

@@ -21,3 +21,13 @@ def operation_params(session: TargetSession, keep: Callable[[Operation], bool] =
             for env in session.environments(api, role):
                 params.append(pytest.param(op, env, id=f"{api}:{op.operation_id}:{env}"))
     return params
+
+
+def client_pair_params(session: TargetSession) -> list[Any]:
+    """(api, env) for every API behind a client id + secret gateway (plans and contracts apply there)."""
+    return [
+        pytest.param(api, env, id=f"{api}:{env}")
+        for api in session.target.apis()
+        if session.kind(api) == "client_pair"
+        for env in session.environments(api)
+    ]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from hypothesis import HealthCheck, Phase, example, given, settings
+from hypothesis import example, given
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -25,7 +25,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from apiconform.checks.failures import Category, ContractViolation
-from apiconform.checks.samples import known_cases, schemathesis_operation
+from apiconform.checks.samples import generation_settings, known_cases, schemathesis_operation
 from apiconform.config.model import Environment
 from apiconform.targets.session import Operation, TargetSession
 
@@ -40,20 +40,6 @@ CHECKS = {
     GenerationMode.POSITIVE: [*COMMON_CHECKS, positive_data_acceptance],
     GenerationMode.NEGATIVE: [*COMMON_CHECKS, negative_data_rejection],
 }
-
-
-def _settings(session: TargetSession, mode: GenerationMode) -> settings:
-    profile = session.profile
-    count = profile.positive_examples if mode is GenerationMode.POSITIVE else profile.negative_examples
-    return settings(
-        max_examples=count,
-        deadline=None,
-        database=None,
-        derandomize=profile.name == "quick",
-        phases=[Phase.explicit, Phase.generate],
-        suppress_health_check=list(HealthCheck),
-        report_multiple_bugs=False,
-    )
 
 
 def conforms(session: TargetSession, env: Environment, op: Operation, mode: GenerationMode) -> int:
@@ -85,7 +71,9 @@ def conforms(session: TargetSession, env: Environment, op: Operation, mode: Gene
     if mode is GenerationMode.POSITIVE:
         for known in known_cases(session, env, op):
             test = example(case=known)(test)
-    _settings(session, mode)(test)()
+    profile = session.profile
+    count = profile.positive_examples if mode is GenerationMode.POSITIVE else profile.negative_examples
+    generation_settings(session, count)(test)()
     return sent
 
 

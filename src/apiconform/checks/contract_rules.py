@@ -18,27 +18,18 @@ from jsonschema import Draft202012Validator
 from apiconform.checks.failures import Category, ContractViolation
 from apiconform.checks.samples import Request, sample_request, send_sample
 from apiconform.config.model import Environment
-from apiconform.targets.session import Operation, TargetSession
+from apiconform.targets.session import Operation, TargetSession, deref
 
 JSON = dict[str, Any]
 VALIDATION_STATUSES = ("400", "422")
 MAX_VIOLATIONS = 10
 
 
-def _resolve(document: JSON, node: Any) -> Any:
-    while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/"):
-        target: Any = document
-        for part in node["$ref"][2:].split("/"):
-            target = target[part]
-        node = target
-    return node
-
-
 def request_schema(session: TargetSession, op: Operation) -> JSON | None:
     document = session.documents[op.api].bundled
-    body = _resolve(document, op.raw.get("requestBody", {}))
+    body = deref(document, op.raw.get("requestBody", {}))
     schema = (body.get("content") or {}).get("application/json", {}).get("schema")
-    return _resolve(document, schema) if schema else None
+    return deref(document, schema) if schema else None
 
 
 def validation_statuses(op: Operation) -> list[int]:
@@ -58,7 +49,7 @@ def _documented(prop: JSON) -> bool:
 def _leaf_violations(document: JSON, schema: JSON, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], Any]]:
     """(path, value) pairs, each breaking one documented constraint of one field."""
     for name, prop in (schema.get("properties") or {}).items():
-        prop = _resolve(document, prop)
+        prop = deref(document, prop)
         here = (*path, name)
         if prop.get("type") == "object" or "properties" in prop:
             yield from _leaf_violations(document, prop, here)
@@ -112,7 +103,7 @@ def parameter_violations(session: TargetSession, op: Operation) -> list[tuple[st
     document = session.documents[op.api].bundled
     out = []
     for param in op.raw.get("parameters", []):
-        schema = _resolve(document, param.get("schema", {}))
+        schema = deref(document, param.get("schema", {}))
         if not _documented(param) or not _documented(schema):
             continue
         name, where = param["name"], param.get("in")
@@ -165,14 +156,14 @@ def read_only_properties(session: TargetSession, op: Operation) -> dict[str, Any
     for code, response in op.raw.get("responses", {}).items():
         if not code.startswith("2"):
             continue
-        schema = _resolve(document, (response.get("content") or {}).get("application/json", {}).get("schema"))
+        schema = deref(document, (response.get("content") or {}).get("application/json", {}).get("schema"))
         if not isinstance(schema, dict):
             continue
         examples = schema.get("examples") or [{}]
         return {
             name: (examples[0].get(name) if isinstance(examples[0], dict) else None) or _example(prop)
             for name, prop in (schema.get("properties") or {}).items()
-            if _resolve(document, prop).get("readOnly")
+            if deref(document, prop).get("readOnly")
         }
     return {}
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import HealthCheck, Phase, example, given, settings
+from hypothesis import example, given
 from jsonschema import Draft202012Validator
 from schemathesis import GenerationMode
 
 from apiconform.checks.failures import Category, ContractViolation
-from apiconform.checks.samples import known_cases, schemathesis_operation
+from apiconform.checks.samples import generation_settings, known_cases, schemathesis_operation
 from apiconform.config.model import Environment
 from apiconform.targets.session import Operation, TargetSession
 
@@ -73,15 +73,7 @@ def fields_keep_types(session: TargetSession, env: Environment, op: Operation) -
     test: Any = given(case=st_op.as_strategy(generation_mode=GenerationMode.POSITIVE))(check)
     for known in known_cases(session, env, op):
         test = example(case=known)(test)
-    settings(
-        max_examples=session.profile.field_type_examples,
-        deadline=None,
-        database=None,
-        derandomize=session.profile.name == "quick",
-        phases=[Phase.explicit, Phase.generate],
-        suppress_health_check=list(HealthCheck),
-        report_multiple_bugs=False,
-    )(test)()
+    generation_settings(session, session.profile.field_type_examples)(test)()
     return inspected
 
 

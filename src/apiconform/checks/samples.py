@@ -143,3 +143,17 @@ def known_cases(session: TargetSession, env: Environment, op: Operation) -> list
             kwargs["body"] = body
         cases.append(st_op.Case(**kwargs))
     return cases
+
+
+def generation_settings(session: TargetSession, max_examples: int) -> settings:
+    """Hypothesis settings for generated requests: explicit (known) inputs first, then generated ones;
+    the quick profile is derandomized so a pull request sees the same cases every run."""
+    return settings(
+        max_examples=max_examples,
+        deadline=None,
+        database=None,
+        derandomize=session.profile.name == "quick",
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+        report_multiple_bugs=False,
+    )

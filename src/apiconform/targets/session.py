@@ -48,7 +48,7 @@ class Operation:
         return [scopes for req in self.raw.get("security", []) for scopes in req.values() if scopes]
 
 
-def _deref(document: JSON, node: Any) -> Any:
+def deref(document: JSON, node: Any) -> Any:
     """Follow a local ``$ref`` (parameters, headers, responses) to its definition."""
     while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/"):
         target: Any = document
@@ -62,11 +62,11 @@ def _resolved(document: JSON, operation: JSON, path: str) -> JSON:
     """The operation with path-level and referenced parameters, responses and headers inlined one level."""
     path_params = document.get("paths", {}).get(path, {}).get("parameters", [])
     out = dict(operation)
-    out["parameters"] = [_deref(document, p) for p in [*path_params, *operation.get("parameters", [])]]
+    out["parameters"] = [deref(document, p) for p in [*path_params, *operation.get("parameters", [])]]
     responses = {}
     for code, response in operation.get("responses", {}).items():
-        response = dict(_deref(document, response))
-        response["headers"] = {k: _deref(document, v) for k, v in response.get("headers", {}).items()}
+        response = dict(deref(document, response))
+        response["headers"] = {k: deref(document, v) for k, v in response.get("headers", {}).items()}
         responses[code] = response
     out["responses"] = responses
     return out
