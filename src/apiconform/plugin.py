@@ -76,6 +76,20 @@ def get_session(config: pytest.Config) -> TargetSession:
     return session
 
 
+def _runs_suites(config: pytest.Config) -> bool:
+    explicit = any(config.getoption(o) for o in ("--target", "--config", "--sandbox-defect", "--profile"))
+    return explicit or any("suites" in Path(str(arg).split("::")[0]).parts for arg in config.args)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Resolve the target before collection so a bad target or file is one clear line, not a traceback."""
+    if _runs_suites(session.config) and not hasattr(session.config, "workerinput"):
+        try:
+            get_session(session.config)
+        except ApiconformError as exc:
+            raise pytest.UsageError(f"apiconform: {exc}") from None
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     if _SESSION in config.stash:
         config.stash[_SESSION].client.close()
