@@ -51,7 +51,7 @@ def secret_shown_at_registration(secret: SecretStr | None, keys: Iterable[str], 
     if secret is None:
         raise ContractViolation(
             Category.LIFECYCLE,
-            "secret-shown-at-registration",
+            "secret_shown_at_registration",
             "the registration answer carries no client_secret",
             received=sorted(keys),
             documented="client_id and client_secret in the registration answer",
@@ -66,7 +66,7 @@ def secret_shown_once(app_view: dict[str, Any], secret: SecretStr, operation: st
     if leaked:
         raise ContractViolation(
             Category.LIFECYCLE,
-            "secret-shown-once",
+            "secret_shown_once",
             "reading the application returns its client secret",
             received=f"keys {sorted(app_view)}",
             documented="no client_secret after registration",
@@ -80,7 +80,7 @@ def access_activated(contract: ContractLike, operation: str) -> None:
     if contract.status != "activated":
         raise ContractViolation(
             Category.LIFECYCLE,
-            "access-activated",
+            "access_activated",
             f"the {contract.api} contract of an open plan is not activated",
             received=f"status {contract.status}",
             documented="status activated",
@@ -94,7 +94,7 @@ def contract_pending_for_restricted_plan(contract: ContractLike, operation: str)
     if contract.status != "pending_approval":
         raise ContractViolation(
             Category.LIFECYCLE,
-            "contract-pending-for-restricted-plan",
+            "contract_pending_for_restricted_plan",
             f"the {contract.api} contract of a restricted plan did not wait for approval",
             received=f"status {contract.status}",
             documented="status pending_approval",
@@ -121,7 +121,7 @@ def activated_contract_accepted(status: int, operation: str) -> None:
     """New credentials work as soon as the contract is activated (seed 001)."""
     call_accepted(
         status,
-        "activated-contract-accepted",
+        "activated_contract_accepted",
         "with new credentials under an activated contract",
         SEED_ACTIVATED,
         operation,
@@ -133,14 +133,14 @@ def reset_secret_revokes_old(status_old: int, status_new: int, operation: str) -
     if status_old != 401:
         raise ContractViolation(
             Category.LIFECYCLE,
-            "reset-secret-revokes-old",
+            "reset_secret_revokes_old",
             "the client secret replaced by a reset still works",
             received=f"old secret: {_status_text(status_old)}",
             documented="HTTP 401 at once after the reset",
             source=SEED_RESET,
             operation=operation,
         )
-    call_accepted(status_new, "reset-secret-revokes-old", "with the new secret after a reset", SEED_RESET, operation)
+    call_accepted(status_new, "reset_secret_revokes_old", "with the new secret after a reset", SEED_RESET, operation)
 
 
 def pending_contract_refused(status: int, operation: str) -> None:
@@ -148,7 +148,7 @@ def pending_contract_refused(status: int, operation: str) -> None:
     if status != 403:
         raise ContractViolation(
             Category.LIFECYCLE,
-            "pending-contract-refused",
+            "pending_contract_refused",
             "a call under a contract pending approval was not refused",
             received=_status_text(status),
             documented=REFUSED_CONTRACT,
@@ -161,7 +161,7 @@ def approved_contract_accepted(status: int, operation: str) -> None:
     """Once the admin approves, the same credentials are served (seed 001)."""
     call_accepted(
         status,
-        "approved-contract-accepted",
+        "approved_contract_accepted",
         "after the admin approved the contract",
         SEED_APPROVED,
         operation,
@@ -173,7 +173,7 @@ def cancelled_contract_refused(status: int, contract: ContractLike, operation: s
     if contract.status != "cancelled":
         raise ContractViolation(
             Category.LIFECYCLE,
-            "cancelled-contract-refused",
+            "cancelled_contract_refused",
             "the cancelled contract does not show cancelled",
             received=f"status {contract.status}",
             documented="status cancelled",
@@ -183,7 +183,7 @@ def cancelled_contract_refused(status: int, contract: ContractLike, operation: s
     if status != 403:
         raise ContractViolation(
             Category.LIFECYCLE,
-            "cancelled-contract-refused",
+            "cancelled_contract_refused",
             "a call under a cancelled contract was not refused",
             received=_status_text(status),
             documented=REFUSED_CONTRACT,
@@ -198,7 +198,7 @@ def switch_cancels_contracts(contracts: Iterable[ContractLike], old_status: int,
     if still:
         raise ContractViolation(
             Category.LIFECYCLE,
-            "switch-cancels-contracts",
+            "switch_cancels_contracts",
             "contracts of the old environment survived the switch",
             received=still,
             documented="every contract of the old environment cancelled",
@@ -208,7 +208,7 @@ def switch_cancels_contracts(contracts: Iterable[ContractLike], old_status: int,
     if old_status not in (401, 403):
         raise ContractViolation(
             Category.LIFECYCLE,
-            "switch-cancels-contracts",
+            "switch_cancels_contracts",
             "the app is still served in the environment it left",
             received=_status_text(old_status),
             documented="HTTP 401 or 403 in the old environment",

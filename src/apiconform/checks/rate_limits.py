@@ -79,7 +79,7 @@ class LimitCall:
         except HeaderNotInteger as exc:
             raise ContractViolation(
                 Category.RATE_LIMIT,
-                "rate-limit-headers-integer",
+                "rate_limit_headers_integer",
                 f"call {index}: rate-limit header is not an integer",
                 received=str(exc),
                 documented="X-RateLimit-Limit/Remaining/Reset: integers (common/rate-limit-headers.json)",
@@ -171,7 +171,7 @@ def limit_announced(first: LimitCall, required: bool, operation: str) -> int | N
     if first.limit is None and required:
         raise ContractViolation(
             Category.RATE_LIMIT,
-            "limit-announced",
+            "limit_announced",
             "a successful call carries no X-RateLimit-Limit header",
             received=f"HTTP {first.status} without X-RateLimit-Limit",
             documented="X-RateLimit-Limit (required)",
@@ -194,7 +194,7 @@ def remaining_counts_down(calls: list[LimitCall], limit: int, operation: str) ->
         if call.limit != limit or call.remaining is None:
             raise ContractViolation(
                 Category.RATE_LIMIT,
-                "remaining-counts-down",
+                "remaining_counts_down",
                 f"call {call.index}: rate-limit headers missing or changed",
                 received=f"X-RateLimit-Limit={call.limit}, X-RateLimit-Remaining={call.remaining}",
                 documented=f"X-RateLimit-Limit={limit} and X-RateLimit-Remaining on every served call",
@@ -205,7 +205,7 @@ def remaining_counts_down(calls: list[LimitCall], limit: int, operation: str) ->
     if first.remaining is not None and first.remaining > limit - 1:
         raise ContractViolation(
             Category.RATE_LIMIT,
-            "remaining-counts-down",
+            "remaining_counts_down",
             "the first call was not counted against the limit",
             received=f"X-RateLimit-Remaining={first.remaining} after 1 call ({describe(calls)})",
             documented=f"at most Limit - calls made = {limit - 1}",
@@ -218,7 +218,7 @@ def remaining_counts_down(calls: list[LimitCall], limit: int, operation: str) ->
         if before.remaining is not None and after.remaining != before.remaining - 1:
             raise ContractViolation(
                 Category.RATE_LIMIT,
-                "remaining-counts-down",
+                "remaining_counts_down",
                 f"X-RateLimit-Remaining did not decrease by one at call {after.index}",
                 received=describe(calls),
                 documented=f"call {after.index}: remaining={before.remaining - 1}",
@@ -235,7 +235,7 @@ def limit_enforced_with_429(calls: list[LimitCall], limit: int, operation: str) 
         if len(served) > limit:
             raise ContractViolation(
                 Category.RATE_LIMIT,
-                "limit-enforced-with-429",
+                "limit_enforced_with_429",
                 f"{len(served)} calls in one window were all served; the limit is {limit}",
                 received=describe(calls),
                 documented=f"call {limit + 1}: HTTP 429 Too Many Requests",
@@ -247,7 +247,7 @@ def limit_enforced_with_429(calls: list[LimitCall], limit: int, operation: str) 
     if last is not None and last.remaining not in (None, 0):
         raise ContractViolation(
             Category.RATE_LIMIT,
-            "limit-enforced-with-429",
+            "limit_enforced_with_429",
             f"call {refused.index} refused with 429 although the previous answer left {last.remaining} calls",
             received=describe(calls),
             documented="429 only once X-RateLimit-Remaining has reached 0",
@@ -262,7 +262,7 @@ def retry_after_present(refused: LimitCall, operation: str) -> None:
     if not _DELAY_SECONDS.match(value):
         raise ContractViolation(
             Category.RATE_LIMIT,
-            "retry-after-present",
+            "retry_after_present",
             "the 429 answer has no usable Retry-After",
             received=f"Retry-After: {refused.retry_after!r}",
             documented="Retry-After: <integer seconds>",
@@ -278,7 +278,7 @@ def too_many_requests_documented(refused: LimitCall, validator: Draft202012Valid
     if refused.body is None:
         raise ContractViolation(
             Category.RATE_LIMIT,
-            "too-many-requests-body",
+            "too_many_requests_body",
             "the 429 answer has no JSON body",
             received=f"Content-Type: {refused.content_type!r}",
             documented="application/json gateway error",
@@ -290,7 +290,7 @@ def too_many_requests_documented(refused: LimitCall, validator: Draft202012Valid
         where = "/".join(str(p) for p in errors[0].absolute_path) or "(body)"
         raise ContractViolation(
             Category.RATE_LIMIT,
-            "too-many-requests-body",
+            "too_many_requests_body",
             f"the 429 body breaks its schema at {where}: {errors[0].message}",
             received=refused.body,
             documented="the operation's 429 response schema",
@@ -308,7 +308,7 @@ def usage_matches_calls(usage: list[Any], api: str, operation_id: str, made: int
     if item is None:
         raise ContractViolation(
             Category.RATE_LIMIT,
-            "usage-matches-calls",
+            "usage_matches_calls",
             f"the usage lists no entry for {api} {operation_id}",
             received=[f"{u.api} {u.operation}" for u in usage],
             documented=f"{api} {operation_id} (or *)",
@@ -318,7 +318,7 @@ def usage_matches_calls(usage: list[Any], api: str, operation_id: str, made: int
     if item.calls != made or item.limit != limit:
         raise ContractViolation(
             Category.RATE_LIMIT,
-            "usage-matches-calls",
+            "usage_matches_calls",
             "the usage does not show the calls made in the window",
             received=f"calls={item.calls}, limit={item.limit}",
             documented=f"calls={made}, limit={limit}",
@@ -328,7 +328,7 @@ def usage_matches_calls(usage: list[Any], api: str, operation_id: str, made: int
     if item.remaining is not None and item.remaining != max(limit - made, 0):
         raise ContractViolation(
             Category.RATE_LIMIT,
-            "usage-matches-calls",
+            "usage_matches_calls",
             "the usage's remaining count is not limit - calls",
             received=f"remaining={item.remaining}",
             documented=f"remaining={max(limit - made, 0)}",
