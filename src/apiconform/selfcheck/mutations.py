@@ -143,9 +143,48 @@ def _set(root: JSON, pointer: str, value: JSON) -> JSON:
     return out
 
 
+def _refs(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+            yield ref.split("/")[3]
+        for value in node.values():
+            yield from _refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _refs(value)
+
+
+def response_components(bundled: JSON) -> set[str]:
+    """Components reachable from some response body: the constraints a defective answer can trip."""
+    components = bundled.get("components", {}).get("schemas", {})
+    pending = [
+        name
+        for item in bundled.get("paths", {}).values()
+        for operation in item.values()
+        if isinstance(operation, dict)
+        for name in _refs(operation.get("responses", {}))
+    ]
+    pending += [
+        name for response in bundled.get("components", {}).get("responses", {}).values() for name in _refs(response)
+    ]
+    seen: set[str] = set()
+    while pending:
+        name = pending.pop()
+        if name not in seen and name in components:
+            seen.add(name)
+            pending.extend(_refs(components[name]))
+    return seen
+
+
 def mutations(api: str) -> Iterator[Mutation]:
-    components: JSON = load_api(api).bundled.get("components", {}).get("schemas", {})
+    """One weakened constraint at a time, in the schemas that describe responses."""
+    bundled = load_api(api).bundled
+    components: JSON = bundled.get("components", {}).get("schemas", {})
+    reachable = response_components(bundled)
     for name, schema in components.items():
+        if name not in reachable:
+            continue
         file = name.replace("__", "/") + ".json"
         for pointer, sub in _subschemas(schema):
             for change, weakened in _changes(sub):
