@@ -52,7 +52,7 @@ def test_strip_analytics_removes_the_tag_and_keeps_the_app() -> None:
 def test_run_writes_every_report_and_history_grows(tmp_path: Path) -> None:
     reports = tmp_path / "reports"
     first = run(reports, *([] if HAS_NODE else ["--no-html"]))
-    assert first.returncode in (0, 1), first.stdout[-3000:] + first.stderr
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr
     results = reports / "allure-results"
     result_files = list(results.glob("*-result.json"))
     assert result_files
@@ -75,3 +75,34 @@ def test_run_writes_every_report_and_history_grows(tmp_path: Path) -> None:
     second = run(reports)
     assert second.returncode in (0, 1), second.stdout[-3000:] + second.stderr
     assert len((reports / "history.jsonl").read_text().splitlines()) == 2
+
+
+@pytest.mark.slow
+def test_a_defect_exits_1_and_the_report_names_the_rule_and_category(tmp_path: Path) -> None:
+    reports = tmp_path / "reports"
+    command = [
+        sys.executable,
+        "-m",
+        "apiconform.cli",
+        "run",
+        "--only",
+        "field-types",
+        "--no-html",
+        "--sandbox-defect",
+        "enum-drift",
+        "--reports",
+        str(reports),
+    ]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 1, done.stdout[-3000:]
+    assert "nonconformance found" in done.stdout and "contract-drift" in done.stdout
+    failed = [json.loads(p.read_text()) for p in (reports / "allure-results").glob("*-result.json")]
+    failed = [r for r in failed if r["status"] == "failed"]
+    assert failed, "no failed Allure result"
+    for result in failed:
+        assert result["statusDetails"]["message"].count("[contract-drift] field_type_conformance") == 1
+        assert "loaStatus" in result["statusDetails"]["message"]
+        assert "Rule: every field of every successful response" in result.get("description", "")
+        assert {a["name"].split(" ", 1)[1] for a in result["attachments"]} >= {"POST 200 request", "POST 200 curl"}
+    records = json.loads((reports / "results.json").read_text())["tests"]
+    assert {r["category"] for r in records if r["outcome"] == "failed"} == {"contract-drift"}

@@ -76,6 +76,11 @@ def get_session(config: pytest.Config) -> TargetSession:
     return session
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        allure_support.describe_rule(item)
+
+
 def _runs_suites(config: pytest.Config) -> bool:
     explicit = any(config.getoption(o) for o in ("--target", "--config", "--sandbox-defect", "--profile"))
     return explicit or any("suites" in Path(str(arg).split("::")[0]).parts for arg in config.args)

@@ -93,10 +93,16 @@ def label_test(node: pytest.Item, session: TargetSession) -> None:
     for key, value in _params(node).items():
         allure.dynamic.parameter(key, getattr(value, "label", None) or str(value))
     rule = node.get_closest_marker("rule")
-    if rule:
-        allure.dynamic.description(f"Rule: {rule.args[0]}\n\nSource: {rule.args[1] if len(rule.args) > 1 else ''}")
-        if len(rule.args) > 1:
-            allure.dynamic.label("rule_source", str(rule.args[1])[:200])
+    if rule and len(rule.args) > 1:
+        allure.dynamic.label("rule_source", str(rule.args[1])[:200])
+
+
+def describe_rule(item: pytest.Item) -> None:
+    """The rule and its source as the test's Allure description (a marker: allure-pytest reads it after setup)."""
+    rule = item.get_closest_marker("rule")
+    if rule and rule.args:
+        source = rule.args[1] if len(rule.args) > 1 else ""
+        item.add_marker(pytest.mark.allure_description(f"Rule: {rule.args[0]}\n\nSource: {source}"))
 
 
 def attach_exchanges(exchanges: list[Exchange]) -> None:
