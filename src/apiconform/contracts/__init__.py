@@ -9,6 +9,7 @@ from apiconform.contracts.loader import (
     schema_files,
     schema_registry,
     schemas_dir,
+    schemas_fingerprint,
     validator_for,
 )
 
@@ -21,5 +22,6 @@ __all__ = [
     "schema_files",
     "schema_registry",
     "schemas_dir",
+    "schemas_fingerprint",
     "validator_for",
 ]

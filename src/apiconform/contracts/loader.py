@@ -10,6 +10,7 @@ spec validator all see one self-contained document.
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import os
 from collections.abc import Iterator
@@ -45,6 +46,16 @@ def schema_files() -> list[Path]:
     """Every JSON Schema file (OpenAPI documents excluded), sorted for stable output."""
     root = schemas_dir()
     return sorted(p for p in root.rglob("*.json") if not p.name.endswith(OPENAPI_SUFFIX))
+
+
+def schemas_fingerprint() -> str:
+    """A short hash of every file under ``schemas/``: the contracts' version in reports."""
+    digest = hashlib.sha256()
+    root = schemas_dir()
+    for path in sorted(root.rglob("*.json")):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def _read_json(path: Path) -> JSON:

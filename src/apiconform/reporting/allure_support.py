@@ -125,13 +125,13 @@ def _versions() -> dict[str, str]:
 
 def write_run_files(results_dir: Path, session: TargetSession) -> None:
     results_dir.mkdir(parents=True, exist_ok=True)
-    from apiconform.contracts import schema_files
+    from apiconform.contracts import schema_files, schemas_fingerprint
 
     props: dict[str, str] = {
         "target": session.target.name,
         "profile": session.profile.name,
         "environments": ",".join(session.target.environments),
-        "schemas": str(len(schema_files())),
+        "schemas": f"{len(schema_files())} files, version {schemas_fingerprint()}",
         "python": platform.python_version(),
     }
     for env_name, env in session.target.environments.items():
