@@ -104,4 +104,5 @@ def test_read_only_attributes_refused(operation: Operation, env: str, target_ses
     "vendor-facts.md (CarrierX): list envelope {count, has_more, items[], limit, offset, pagination, total}",
 )
 def test_pagination_consistent(operation: Operation, env: str, target_session: TargetSession) -> None:
-    pagination_consistent(target_session, env, operation)  # type: ignore[arg-type]
+    if not pagination_consistent(target_session, env, operation):  # type: ignore[arg-type]
+        pytest.skip(f"{operation.label} in {env} holds too few items for two pages: add items or known inputs")
