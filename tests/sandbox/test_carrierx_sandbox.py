@@ -436,7 +436,12 @@ def _no_challenge(m: Manifest) -> bool:
     return all(r.status_code == 401 and "www-authenticate" not in r.headers for r in (core_401, api_401))
 
 
+def _token_type_capitalised(m: Manifest) -> bool:
+    return request_token(m).json()["token_type"] == "Bearer"
+
+
 DEFECT_PROBES: dict[str, Callable[[Manifest], bool]] = {
+    "token-type-drift": _token_type_capitalised,
     "core-token-accepted-on-endpoint-api": _core_token_on_endpoint_api,
     "scope-not-enforced": _read_token_creates,
     "token-response-cacheable": _token_cacheable,

@@ -203,7 +203,10 @@ async def create_token(state: SandboxState, env: Environment, request: Request) 
     token = issue_token(state, stores_of(state)[env], partner, scopes)
     # RFC 6749 5.1: "Cache-Control: no-store" and "Pragma: no-cache" on every token response.
     headers = {} if state.has("token-response-cacheable") else {"Cache-Control": "no-store", "Pragma": "no-cache"}
-    return JSONResponse(token_view(token), headers=headers)
+    body = token_view(token)
+    if state.has("token-type-drift"):
+        body["token_type"] = "Bearer"  # vendor-facts.md documents lower-case "bearer"
+    return JSONResponse(body, headers=headers)
 
 
 def revoke_token(

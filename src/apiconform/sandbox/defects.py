@@ -36,6 +36,7 @@ DEFECTS: dict[str, str] = {
     "read-only-attribute-writable": "CarrierX accepts and applies read-only endpoint attributes (cps_limit)",
     "challenge-header-missing": "401 answers carry no WWW-Authenticate challenge",
     "token-response-cacheable": "CarrierX token responses lack Cache-Control: no-store",
+    "token-type-drift": "CarrierX token responses say token_type 'Bearer' instead of the documented 'bearer'",
     "pagination-broken": "CarrierX lists ignore offset and always report has_more false",
     "transaction-id-not-echoed": "Chorus does not echo X-Transaction-ID",
     "secret-echoed-in-error": "AT&T 401 bodies repeat the client secret that was sent",

@@ -42,6 +42,7 @@ EXPECTED: dict[str, Expected] = {
     "read-only-attribute-writable": Expected("contract", CONTRACT),
     "challenge-header-missing": Expected("auth", AUTH),
     "token-response-cacheable": Expected("auth", AUTH),
+    "token-type-drift": Expected("field-types", CONTRACT),
     "pagination-broken": Expected("contract", CONTRACT),
     "transaction-id-not-echoed": Expected("contract", CONTRACT),
     "secret-echoed-in-error": Expected("auth", AUTH),
