@@ -9,6 +9,7 @@ spends it only when it is small and fits in the target's request budget.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import pytest
@@ -43,12 +44,19 @@ class Spent:
     limit: int
 
 
-def _spend(session: TargetSession, api: str, env: Environment) -> Spent:
+WINDOW_END_MARGIN_MS = 3000
+
+
+def _spend(session: TargetSession, api: str, env: Environment, waited: bool = False) -> Spent:
     """Call the probe operation with the limited role until 429 or limit + 1 calls (one window)."""
     op = session.operation(api, rules.probe_operation(session, env, api).operation_id)
     request = sample_request(session, env, op)
     auth = session.auth_headers(env, api, ROLE)
     first = rules.LimitCall.from_response(1, send_sample(session, env, op, auth, request), op.label)
+    if not waited and first.reset_ms is not None and first.reset_ms < WINDOW_END_MARGIN_MS and not first.refused:
+        # The fixed window ends in a moment: measure in the next one rather than across the boundary.
+        time.sleep(first.reset_ms / 1000 + 0.2)
+        return _spend(session, api, env, waited=True)
     if first.status in (401, 403):
         raise ConfigError(f"the {ROLE!r} credential of {env} is refused by {api} (HTTP {first.status}); check it")
     limit = rules.limit_announced(first, rules.limit_headers_required(session, op), op.label)
@@ -135,6 +143,11 @@ def test_plan_limit_enforced(target_session: TargetSession, api: str, env: Envir
     spent = _spend(target_session, api, env)
     if rules.window_rolled_over(spent.calls) and target_session.client.budget.remaining > spent.limit + 2:
         spent = _spend(target_session, api, env)  # the fixed window ended mid-run: measure in the new one
+    if all(call.refused for call in spent.calls):
+        pytest.skip(
+            f"role {ROLE!r}'s quota for {api} in {env} was already spent when the test began "
+            f"(Retry-After {spent.calls[0].retry_after}); run again after the window resets"
+        )
     found = _check(target_session, api, env, spent)
     if found:
         for other in found[1:]:
