@@ -148,15 +148,8 @@ def test_partner_login_bound_to_environment(
     source, target = pair
     role = target_session.default_role(api)
     _require(target_session, source, role)
-    login = target_session.credential(source, role) or {}
     _control(target_session.request_token(source, role), source, f"the {role} login of {source}")
-    response = target_session.client.request(
-        "POST",
-        target_session.base_url(target, api) + operation.path,
-        token_request=True,
-        data={"grant_type": "password", "username": login["username"], "password": login["password"]},
-        production=target_session.target.environments[target].production,
-    )
+    response = target_session.request_token(target, role, credential_env=source)
     rules.credentials_bound_to_environment(response, operation, f"the {role} login", source, target)
 
 

@@ -12,7 +12,6 @@ import uvicorn
 from apiconform.errors import ApiconformError
 from apiconform.sandbox.app import create_app
 from apiconform.sandbox.provisioning import Manifest
-from apiconform.sandbox.state import SandboxState
 
 
 class SandboxServer:
@@ -46,10 +45,3 @@ class SandboxServer:
 
     def __exit__(self, *exc: tuple[type[BaseException] | None, BaseException | None, TracebackType | None]) -> None:
         self.stop()
-
-
-def serve_forever(defects: Iterable[str], host: str, port: int) -> tuple[SandboxServer, SandboxState]:
-    """Start for ``apiconform sandbox serve``; the caller prints the manifest and waits."""
-    server = SandboxServer(defects, host=host, port=port)
-    server.start()
-    return server, server.state

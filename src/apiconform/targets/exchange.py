@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import shlex
 from dataclasses import dataclass
-from typing import Any
 
 import httpx
 
@@ -74,6 +73,3 @@ class Exchange:
         if body:
             parts += ["--data-raw", body]
         return " ".join(shlex.quote(p) for p in parts) + "\n"
-
-    def summary(self) -> dict[str, Any]:
-        return {"method": self.method, "url": redact_url(self.url), "status": self.status}

@@ -168,11 +168,18 @@ class TargetSession:
         return token
 
     def request_token(
-        self, env: Environment, role: str, scopes: list[str] | None = None, password: str | None = None
+        self,
+        env: Environment,
+        role: str,
+        scopes: list[str] | None = None,
+        password: str | None = None,
+        credential_env: Environment | None = None,
     ) -> httpx.Response:
-        credential = self.credential(env, role)
+        """A token request to ``env``'s token endpoint, with the role's login of ``credential_env`` (default:
+        the same environment; another one checks that logins do not cross environments)."""
+        credential = self.credential(credential_env or env, role)
         if credential is None:
-            raise ConfigError(f"no credentials for role {role!r} in {env}")
+            raise ConfigError(f"no credentials for role {role!r} in {credential_env or env}")
         form = {
             "grant_type": "password",
             "username": credential["username"],
