@@ -1,8 +1,9 @@
-"""Authentication: the failure matrix of every operation, per security scheme kind, plus a positive control.
+"""Authentication: the failure matrix of every protected operation, per security scheme kind, plus a control.
 
-Schemathesis' ``ignored_auth`` never probes ``oauth2`` and never sends a valid client id with a wrong secret
-(schemathesis-notes.md); scopes, a Core token on a Basic API and echoed secrets are checked by nothing built
-in. This suite sends exactly those requests. Rule logic: ``apiconform.checks.auth``.
+Schemathesis' ``ignored_auth`` never probes ``oauth2`` and never sends a valid id with a wrong secret
+(schemathesis-notes.md); nearly-right credentials, scopes, another API's token and echoed secrets are
+checked by nothing built in. This suite sends exactly those requests, with names, places and flows taken
+from the contract's security schemes and the target's configuration. Rule logic: ``apiconform.checks.auth``.
 """
 
 from __future__ import annotations
@@ -18,14 +19,18 @@ from apiconform.checks import auth
 from apiconform.checks.failures import Category, ContractViolation
 from apiconform.checks.samples import Request, sample_request, send_sample
 from apiconform.config.model import Environment
+from apiconform.contracts.security import ApiKey
+from apiconform.parametrize import documents_status, has_id_secret_pair
 from apiconform.plugin import get_session
 from apiconform.reporting.redaction import register_secret
-from apiconform.targets.session import Operation, TargetSession, basic_header, client_headers
+from apiconform.targets.credentials import Presented, basic_header, bearer, place
+from apiconform.targets.session import Operation, TargetSession
 
 pytestmark = pytest.mark.concern("auth")
 
 PARAMS = "api,env,operation,variant"
-CLIENT_PAIR_VARIANTS = (
+NEAR_MISSES = ("secret-one-char-changed", "secret-truncated", "secret-extended", "other-environment-secret")
+PAIR_VARIANTS = (
     "no-credentials",
     "id-only",
     "secret-only",
@@ -33,45 +38,47 @@ CLIENT_PAIR_VARIANTS = (
     "malformed-values",
     "unknown-id",
     "wrong-secret",
+    *NEAR_MISSES,
 )
-BEARER_VARIANTS = ("no-token", "garbage-token", "revoked-token")
-# Roles whose applications hold a contract only for the listed APIs (ARCHITECTURE.md "credential roles").
-CONTRACT_LIMITED_ROLES = {"att_only": frozenset({"att-end-customer-lookup"})}
+LONE_KEY_VARIANTS = ("no-credentials", "empty-values", "malformed-values", "wrong-secret", *NEAR_MISSES)
+TOKEN_VARIANTS = ("no-token", "garbage-token", "token-one-char-changed", "token-truncated")
+TOKEN_ENDPOINT_VARIANTS = ("wrong-secret", "secret-one-char-changed", "other-environment-secret")
 _SAMPLES: dict[tuple[Environment, str, str], Request] = {}
 
 
 # -- collection ------------------------------------------------------------------------------------------
-def _protected(session: TargetSession, api: str) -> Iterator[tuple[str, Operation]]:
-    """(environment, operation) of every operation that has a security requirement."""
+def _protected(session: TargetSession, api: str, purpose: str | None = "main") -> Iterator[tuple[str, Operation]]:
+    """(environment, operation) of every protected operation, in environments where the purpose is served."""
     for op in session.operations(api):
-        if op.raw.get("security") == []:
-            continue
-        for env in session.environments(api):
-            yield env, op
+        if op.protected:
+            for env in session.environments(api, purpose):
+                yield env, op
 
 
-def _matrix(session: TargetSession, kind: str, variants: tuple[str, ...]) -> Iterator[tuple[Any, ...]]:
-    for api in session.target.apis():
-        if session.kind(api) == kind:
-            for env, op in _protected(session, api):
-                for variant in variants:
-                    yield api, env, op, variant
+def _apis(session: TargetSession, *kinds: str) -> list[str]:
+    return [api for api in session.target.apis() if session.kind(api) in kinds]
+
+
+def _api_key_variants(session: TargetSession, api: str) -> tuple[str, ...]:
+    security = session.security(api)
+    return PAIR_VARIANTS if security is not None and security.id_key is not None else LONE_KEY_VARIANTS
+
+
+def _token_variants(session: TargetSession, api: str) -> tuple[str, ...]:
+    revocable = session.find(api, lambda op: op.token_role == "revoke") is not None
+    return (*TOKEN_VARIANTS, "revoked-token") if revocable else TOKEN_VARIANTS
 
 
 def _basic_variants(session: TargetSession, api: str) -> tuple[str, ...]:
-    others = [
-        f"{other}-credentials" for other in session.target.apis() if other != api and session.kind(other) == "basic"
-    ]
-    core = ("core-token",) if any(session.kind(a) == "bearer" for a in session.target.apis()) else ()
-    return ("no-credentials", "wrong-password", *core, *others)
+    others = [f"login-of-{other}" for other in _apis(session, "basic") if other != api]
+    tokens = [f"token-of-{other}" for other in _apis(session, "oauth2", "bearer")]
+    return ("no-credentials", "wrong-password", "password-one-char-changed", *tokens, *others)
 
 
 def _scope_cases(session: TargetSession) -> Iterator[tuple[Any, ...]]:
-    """Bearer operations with scopes, each with a declared scope that none of its alternatives accepts."""
-    for api in session.target.apis():
-        if session.kind(api) != "bearer":
-            continue
-        declared = _declared_scopes(session, api)
+    """OAuth2 operations with scopes, each with a documented scope that none of its alternatives accepts."""
+    for api in _apis(session, "oauth2"):
+        declared = (session.security(api) or _none()).scopes
         for env, op in _protected(session, api):
             accepted = {scope for alternative in op.scopes for scope in alternative}
             foreign = [scope for scope in declared if scope not in accepted]
@@ -79,46 +86,65 @@ def _scope_cases(session: TargetSession) -> Iterator[tuple[Any, ...]]:
                 yield api, env, op, f"scope-{foreign[0]}"
 
 
-def _declared_scopes(session: TargetSession, api: str) -> list[str]:
-    schemes = session.documents[api].bundled["components"]["securitySchemes"].values()
-    return sorted(s for scheme in schemes for flow in scheme.get("flows", {}).values() for s in flow["scopes"])
+def _none() -> Any:
+    raise LookupError("an OAuth2 API without its security")
+
+
+def _no_contract_cases(session: TargetSession) -> Iterator[tuple[Any, ...]]:
+    """Every protected operation of an API of applications with access contracts (an id + secret pair that
+    documents a 403) where a no-contract credential is configured; else one case that skips and says so."""
+    for api in session.target.apis():
+        if not (has_id_secret_pair(session, api) and documents_status(session, api, "403")):
+            continue
+        for env in session.environments(api, None):
+            role = session.role_for(env, api, "no_contract")
+            ops = [op for op in session.operations(api) if op.protected]
+            for op in ops if role else ops[:1]:
+                yield api, env, op, role or "missing"
 
 
 def _cases(session: TargetSession, name: str) -> list[tuple[Any, ...]]:
     apis = session.target.apis()
-    if name == "test_client_credentials_refused":
-        return list(_matrix(session, "client_pair", CLIENT_PAIR_VARIANTS))
-    if name == "test_role_without_contract_forbidden":
+    if name == "test_api_key_credentials_refused":
         return [
-            (a, e, o, role)
-            for role, allowed in CONTRACT_LIMITED_ROLES.items()
-            for a in apis
-            if session.kind(a) == "client_pair" and a not in allowed
+            (a, e, o, v)
+            for a in _apis(session, "api_key")
             for e, o in _protected(session, a)
+            for v in _api_key_variants(session, a)
         ]
+    if name == "test_role_without_contract_forbidden":
+        return list(_no_contract_cases(session))
     if name == "test_bearer_token_refused":
-        return list(_matrix(session, "bearer", BEARER_VARIANTS))
+        return [
+            (a, e, o, v)
+            for a in _apis(session, "oauth2", "bearer")
+            for e, o in _protected(session, a)
+            for v in _token_variants(session, a)
+        ]
     if name == "test_insufficient_scope_forbidden":
         return list(_scope_cases(session))
-    if name in ("test_wrong_partner_password_refused", "test_token_response_not_cacheable"):
+    if name == "test_wrong_token_credentials_refused":
         return [
-            (a, e, o, "partner")
-            for a in apis
-            if session.kind(a) == "bearer"
-            for o in session.operations(a)
-            if o.operation_id == "createToken"
+            (a, e, session.token_operation(a), v)
+            for a in _apis(session, "oauth2")
+            for e in session.environments(a)
+            for v in TOKEN_ENDPOINT_VARIANTS
+        ]
+    if name == "test_token_response_not_cacheable":
+        return [
+            (a, e, session.token_operation(a), "main")
+            for a in _apis(session, "oauth2")
             for e in session.environments(a)
         ]
     if name == "test_basic_credentials_refused":
         return [
             (a, e, o, v)
-            for a in apis
-            if session.kind(a) == "basic"
+            for a in _apis(session, "basic")
             for e, o in _protected(session, a)
             for v in _basic_variants(session, a)
         ]
     if name == "test_valid_credentials_accepted":
-        return [(a, e, o, session.default_role(a)) for a in apis for e, o in _protected(session, a)]
+        return [(a, e, o, "main") for a in apis for e, o in _protected(session, a)]
     raise LookupError(name)
 
 
@@ -131,14 +157,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 # -- helpers ---------------------------------------------------------------------------------------------
-def _credential(session: TargetSession, env: Environment, role: str) -> dict[str, str]:
-    found = session.credential(env, role)
-    if found is None:
-        pytest.skip(
-            f"no credentials for role {role!r} in {env}: configure "
-            f"targets.{session.target.name}.environments.{env}.credentials.{role} in apiconform.toml"
-        )
-    return found
+def _main(session: TargetSession, env: Environment, api: str) -> tuple[str, dict[str, str]]:
+    role = session.require_role(env, api)
+    credential = session.credential(env, role)
+    assert credential is not None  # require_role only returns roles whose credential is complete
+    return role, credential
 
 
 def _sample(session: TargetSession, env: Environment, op: Operation) -> Request:
@@ -148,137 +171,180 @@ def _sample(session: TargetSession, env: Environment, op: Operation) -> Request:
     return _SAMPLES[key]
 
 
-def _send(session: TargetSession, env: Environment, op: Operation, headers: dict[str, str]) -> httpx.Response:
-    response: httpx.Response = send_sample(session, env, op, headers, _sample(session, env, op))
+def _send(session: TargetSession, env: Environment, op: Operation, presented: Presented) -> httpx.Response:
+    response: httpx.Response = send_sample(session, env, op, presented, _sample(session, env, op))
     return response
 
 
 def _fake(length: int = 32) -> str:
     """A random credential value nobody issued; registered so reports mask it like a real one."""
-    value = secrets.token_urlsafe(length)[:length]
+    value = secrets.token_urlsafe(max(length, 8))[: max(length, 8)]
     register_secret(value)
     return value
 
 
-def _client_pair(session: TargetSession, api: str, variant: str, cred: dict[str, str]) -> dict[str, str]:
-    id_name, secret_name = client_headers(session.documents[api])
-    cid, secret = cred["client_id"], cred["client_secret"]
-    return {
-        "no-credentials": {},
-        "id-only": {id_name: cid},
-        "secret-only": {secret_name: secret},
-        "empty-values": {id_name: "", secret_name: ""},
-        "malformed-values": {id_name: "' OR '1'='1' --", secret_name: "*" * 1024},
-        "unknown-id": {id_name: _fake(len(cid)), secret_name: _fake(len(secret))},
-        "wrong-secret": {id_name: cid, secret_name: _fake(len(secret))},
-    }[variant]
+def near_miss(value: str, variant: str) -> str:
+    """A value one small edit away from a valid one: the kind a prefix or case-folding comparison accepts."""
+    if variant.endswith("truncated"):
+        edited = value[:-1]
+    elif variant.endswith("extended"):
+        edited = value + ("x" if not value.endswith("x") else "y")
+    else:
+        edited = value[:-1] + ("A" if value[-1:] != "A" else "B")
+    register_secret(edited)
+    return edited
 
 
-def _bearer(session: TargetSession, env: Environment, variant: str) -> dict[str, str]:
+def _other_environment(session: TargetSession, env: Environment, api: str, field: str) -> str:
+    """The same field of the main credential of the other environment (a valid id with the other's secret)."""
+    for other in session.environments(api):
+        if other != env:
+            credential = session.credential(other, session.require_role(other, api)) or {}
+            if credential.get(field):
+                return credential[field]
+    pytest.skip(f"{api} has no other environment with a main credential: configure both to check this")
+
+
+def _api_key_presented(session: TargetSession, env: Environment, api: str, variant: str) -> Presented:
+    security = session.security(api)
+    assert security is not None
+    _, cred = _main(session, env, api)
+    secret_key, id_key = security.secret_key, security.id_key
+    assert secret_key is not None
+    secret = cred[secret_key.field]
+    values: dict[ApiKey, str] = {k: cred[k.field] for k in security.api_keys}
+    if variant == "no-credentials":
+        values = {}
+    elif variant == "id-only" and id_key is not None:
+        values = {id_key: cred[id_key.field]}
+    elif variant == "secret-only":
+        values = {secret_key: secret}
+    elif variant == "empty-values":
+        values = {k: "" for k in security.api_keys}
+    elif variant == "malformed-values":
+        values = {k: "' OR '1'='1' --" if k is id_key else "*" * 1024 for k in security.api_keys}
+    elif variant == "unknown-id" and id_key is not None:
+        values = {id_key: _fake(len(cred[id_key.field])), secret_key: _fake(len(secret))}
+    elif variant == "wrong-secret":
+        values[secret_key] = _fake(len(secret))
+    elif variant == "other-environment-secret":
+        values[secret_key] = _other_environment(session, env, api, secret_key.field)
+    else:
+        values[secret_key] = near_miss(secret, variant)
+    return place(values)
+
+
+def _token_presented(session: TargetSession, env: Environment, api: str, variant: str) -> Presented:
     if variant == "no-token":
-        return {}
+        return Presented()
     if variant == "garbage-token":
-        return {"Authorization": f"Bearer {_fake(43)}"}
-    return {"Authorization": f"Bearer {_revoked_token(session, env)}"}
+        return bearer(_fake(43))
+    if variant == "revoked-token":
+        return bearer(_revoked_token(session, env, api))
+    valid = session.present(env, api).headers["Authorization"].removeprefix("Bearer ")
+    return bearer(near_miss(valid, variant))
 
 
-def _revoked_token(session: TargetSession, env: Environment) -> str:
-    """A token revoked with revokeToken by a token holding oauth.manage (RFC 7009-style revocation)."""
-    _credential(session, env, "partner")
-    issued = session.request_token(env, "partner")
-    if issued.status_code != 200:
-        pytest.skip(f"the partner login of {env} got no token ({issued.status_code}); check its credentials")
-    token, sid = issued.json()["access_token"], issued.json()["token_sid"]
-    register_secret(token)
-    revoke = session.operation("carrierx-core", "revokeToken")
-    manager = session.token(env, ["oauth.manage"])
-    answer = session.send(
-        env, revoke, headers={"Authorization": f"Bearer {manager}"}, path_parameters={"token_sid": sid}
-    )
-    if answer.status_code != 204:
+def _revoked_token(session: TargetSession, env: Environment, api: str) -> str:
+    """A fresh token revoked with the contract's revoke operation by a token holding its scope (RFC 7009)."""
+    revoke = session.find(api, lambda op: op.token_role == "revoke")
+    assert revoke is not None
+    role, _ = _main(session, env, api)
+    issued = session.tokens.issue(env, api, role)
+    token_id = revoke.raw.get("x-apiconform-token-id") or {}
+    sid = issued.body.get(str(token_id.get("field", "")))
+    if not sid:
+        pytest.skip(f"{api}'s token response has no {token_id.get('field')!r} for the revoke operation")
+    manager = session.present(env, api, role, revoke.scopes[0] if revoke.scopes else None, fresh=True)
+    answer = session.send(env, revoke, manager, path_parameters={str(token_id.get("parameter")): sid})
+    if not answer.is_success:
         raise ContractViolation(
             Category.AUTH,
             "revoked_token_is_refused",
             "revoking a token failed",
             received=answer.status_code,
-            documented="204",
+            documented=", ".join(c for c in revoke.raw.get("responses", {}) if c.startswith("2")),
             operation=revoke.label,
-            source="ARCHITECTURE.md carrierx-core revokeToken: 204",
+            source=str(revoke.raw.get("x-source", "the revoke operation"))[:300],
         )
-    return str(token)
+    return issued.access_token
 
 
-def _basic(session: TargetSession, env: Environment, api: str, variant: str, cred: dict[str, str]) -> dict[str, str]:
+def _basic_presented(session: TargetSession, env: Environment, api: str, variant: str) -> Presented:
+    _, cred = _main(session, env, api)
     if variant == "no-credentials":
-        return {}
+        return Presented()
     if variant == "wrong-password":
-        return {"Authorization": basic_header(cred["username"], _fake(len(cred["password"])))}
-    if variant == "core-token":
-        _credential(session, env, "partner")
-        return {"Authorization": f"Bearer {session.token(env)}"}
-    other = variant.removesuffix("-credentials")
-    other_cred = _credential(session, env, session.default_role(other))
-    return {"Authorization": basic_header(other_cred["username"], other_cred["password"])}
+        return Presented(headers={"Authorization": basic_header(cred["username"], _fake(len(cred["password"])))})
+    if variant == "password-one-char-changed":
+        return Presented(
+            headers={"Authorization": basic_header(cred["username"], near_miss(cred["password"], variant))}
+        )
+    if variant.startswith("token-of-"):
+        other = variant.removeprefix("token-of-")
+        return session.present(env, other)
+    other = variant.removeprefix("login-of-")
+    return session.present(env, other)
 
 
-def _refusal_documented(response: httpx.Response, session: TargetSession, op: Operation) -> None:
-    bundled = session.documents[op.api].bundled
-    auth.error_body_documented(response, bundled, op)
+def _sent_secret(presented: Presented, key: ApiKey) -> list[str]:
+    """The secret value a request carried under the secret key's name (header, query or cookie)."""
+    sent = {k.lower(): v for k, v in presented.headers.items()} | presented.query
+    value = sent.get(key.name.lower()) or sent.get(key.name)
+    return [value] if value else []
 
 
 # -- tests -----------------------------------------------------------------------------------------------
 @pytest.mark.rule(
-    "client credentials are enforced: missing, partial, malformed, unknown or wrong -> 401 "
-    "with a Client-ID-Enforcement challenge and the documented body, never echoing the secret",
-    auth.MULESOFT + "; " + auth.RFC9110_401,
+    "API keys are enforced: missing, partial, malformed, unknown, wrong or nearly-right -> 401 with a "
+    "challenge and the documented body, never echoing the secret",
+    auth.RFC9110_401_MEANING + "; " + auth.RFC9110_401,
 )
-def test_client_credentials_refused(
+def test_api_key_credentials_refused(
     target_session: TargetSession, api: str, env: Environment, operation: Operation, variant: str
 ) -> None:
-    cred = _credential(target_session, env, target_session.default_role(api))
-    headers = _client_pair(target_session, api, variant, cred)
-    response = _send(target_session, env, operation, headers)
-    if variant == "wrong-secret":
-        auth.wrong_secret_is_refused(response, operation)
+    presented = _api_key_presented(target_session, env, api, variant)
+    response = _send(target_session, env, operation, presented)
+    what = variant.replace("-", " ")
+    if variant in ("wrong-secret", *NEAR_MISSES):
+        auth.wrong_secret_is_refused(response, operation, f"a valid id with a {what}")
     elif variant in ("malformed-values", "unknown-id"):
-        auth.invalid_credentials_are_refused(response, operation, variant.replace("-", " "))
+        auth.invalid_credentials_are_refused(response, operation, what)
     else:
-        auth.missing_credentials_are_refused(response, operation, variant.replace("-", " "))
+        auth.missing_credentials_are_refused(response, operation, what)
     bundled = target_session.documents[api].bundled
     auth.challenge_header_present(response, bundled, operation)
     auth.error_body_documented(response, bundled, operation)
-    sent = [cred["client_secret"], *(v for k, v in headers.items() if "secret" in k.lower())]
+    _, cred = _main(target_session, env, api)
+    secret_key = (target_session.security(api) or _none()).secret_key
+    assert secret_key is not None
+    sent = [cred[secret_key.field], *_sent_secret(presented, secret_key)]
     auth.secret_not_echoed(response, sent, operation)
 
 
 @pytest.mark.rule(
-    "an application without a contract for the API is refused with 403 (Auth-001)",
-    '000_2f66a903044d6bbc.txt: "You must register your application with each Chorus API"',
+    "an application without an access contract for the API is refused with the documented 403",
+    "RFC 9110 15.5.4; the operation's documented 403 (its x-source)",
 )
 def test_role_without_contract_forbidden(
     target_session: TargetSession, api: str, env: Environment, operation: Operation, variant: str
 ) -> None:
-    headers = target_session.auth_headers(env, api, _role(target_session, env, variant))
-    response = _send(target_session, env, operation, headers)
+    if variant == "missing":
+        target_session.require_role(env, api, "no_contract")
+    response = _send(target_session, env, operation, target_session.present(env, api, variant))
     auth.no_contract_is_forbidden(response, operation)
-    _refusal_documented(response, target_session, operation)
-
-
-def _role(session: TargetSession, env: Environment, role: str) -> str:
-    _credential(session, env, role)
-    return role
+    auth.error_body_documented(response, target_session.documents[api].bundled, operation)
 
 
 @pytest.mark.rule(
-    "Core refuses a missing, garbage or revoked token: 401 with a Bearer challenge "
+    "a missing, garbage, nearly-right or revoked token is refused: 401 with a Bearer challenge "
     "(invalid_token; no error code when no token was sent)",
     auth.RFC6750_31,
 )
 def test_bearer_token_refused(
     target_session: TargetSession, api: str, env: Environment, operation: Operation, variant: str
 ) -> None:
-    headers = _bearer(target_session, env, variant)
-    response = _send(target_session, env, operation, headers)
+    response = _send(target_session, env, operation, _token_presented(target_session, env, api, variant))
     bundled = target_session.documents[api].bundled
     if variant == "no-token":
         auth.missing_credentials_are_refused(response, operation, "a request without a token")
@@ -290,77 +356,89 @@ def test_bearer_token_refused(
 
 @pytest.mark.rule(
     "a token without the operation's scope is 403 insufficient_scope",
-    '002_21c12c8c54fabbce.txt: "the specific requests are limited by the scopes associated with '
-    'the OAuth token"; RFC 6750 3.1',
+    'RFC 6750 3.1: "insufficient_scope ... 403"; the operation\'s security requirement (scopes)',
 )
 def test_insufficient_scope_forbidden(
     target_session: TargetSession, api: str, env: Environment, operation: Operation, variant: str
 ) -> None:
-    _credential(target_session, env, "partner")
     scope = variant.removeprefix("scope-")
-    headers = {"Authorization": f"Bearer {target_session.token(env, [scope])}"}
-    response = _send(target_session, env, operation, headers)
+    limited = target_session.role_for(env, api, "missing_scope")
+    granted = target_session.target.environments[env].role(limited).scopes if limited else None
+    if limited and granted is not None and not set(granted) & {s for alt in operation.scopes for s in alt}:
+        presented = target_session.present(env, api, limited, fresh=True)
+        scope = " ".join(granted) or "(none)"
+    else:
+        presented = target_session.present(env, api, None, [scope], fresh=True)
+    response = _send(target_session, env, operation, presented)
     bundled = target_session.documents[api].bundled
     auth.insufficient_scope_is_forbidden(response, bundled, operation, scope)
     auth.error_body_documented(response, bundled, operation)
 
 
 @pytest.mark.rule(
-    "a wrong partner password at the token endpoint is 401 invalid_client",
-    'RFC 6749 5.2; vendor-facts.md (CarrierX): "401 bad credentials"',
+    "a wrong or nearly-right secret at the token endpoint is refused (invalid_client / invalid_grant) "
+    "and issues no token",
+    auth.RFC6749_52,
 )
-def test_wrong_partner_password_refused(
+def test_wrong_token_credentials_refused(
     target_session: TargetSession, api: str, env: Environment, operation: Operation, variant: str
 ) -> None:
-    cred = _credential(target_session, env, variant)
-    response = target_session.request_token(env, variant, password=_fake(len(cred["password"])))
-    auth.wrong_partner_password_is_refused(response, operation)
+    role, cred = _main(target_session, env, api)
+    field = "password" if target_session.tokens.flow(api, cred).grant == "password" else "client_secret"
+    if field not in cred:
+        pytest.skip(f"credential {role!r} has no {field}: nothing secret to get wrong")
+    if variant == "wrong-secret":
+        wrong = _fake(len(cred[field]))
+    elif variant == "other-environment-secret":
+        wrong = _other_environment(target_session, env, api, field)
+    else:
+        wrong = near_miss(cred[field], variant)
+    response = target_session.tokens.request(env, api, role, override={field: wrong})
+    basic_auth = "authorization" in {k.lower() for k in response.request.headers}
+    auth.wrong_token_credentials_refused(response, operation, f"a {variant.replace('-', ' ')}", basic_auth)
     bundled = target_session.documents[api].bundled
-    auth.challenge_header_present(response, bundled, operation, required=False)
+    auth.challenge_header_present(response, bundled, operation, required=basic_auth)
     auth.error_body_documented(response, bundled, operation)
-    auth.secret_not_echoed(response, [cred["password"]], operation)
+    auth.secret_not_echoed(response, [cred[field], wrong], operation)
 
 
 @pytest.mark.rule("token responses carry Cache-Control: no-store", auth.RFC6749_51)
 def test_token_response_not_cacheable(
     target_session: TargetSession, api: str, env: Environment, operation: Operation, variant: str
 ) -> None:
-    _credential(target_session, env, variant)
-    response = target_session.request_token(env, variant)
-    auth.token_response_not_cacheable(response, operation)
+    role, _ = _main(target_session, env, api)
+    auth.token_response_not_cacheable(target_session.tokens.request(env, api, role), operation)
 
 
 @pytest.mark.rule(
-    "endpoint APIs take only their own Basic login: none, a wrong password, a Core token or "
-    "another endpoint API's login -> 401 with a Basic realm challenge",
-    auth.SEED_002_CORE_TOKEN + '; RFC 7617 2: "realm ... REQUIRED"',
+    "Basic APIs take only their own login: none, a wrong or nearly-right password, another API's token or "
+    "another API's login -> 401 with a Basic realm challenge",
+    'RFC 7617 2: "realm ... REQUIRED"; the operation\'s documented 401 (its x-source)',
 )
 def test_basic_credentials_refused(
     target_session: TargetSession, api: str, env: Environment, operation: Operation, variant: str
 ) -> None:
-    cred = _credential(target_session, env, target_session.default_role(api))
-    headers = _basic(target_session, env, api, variant, cred)
-    response = _send(target_session, env, operation, headers)
+    presented = _basic_presented(target_session, env, api, variant)
+    response = _send(target_session, env, operation, presented)
     bundled = target_session.documents[api].bundled
-    if variant == "core-token":
-        auth.core_token_refused_on_endpoint_api(response, bundled, operation)
+    if variant.startswith("token-of-"):
+        auth.foreign_token_refused(response, operation, f"a Bearer token of {variant.removeprefix('token-of-')}")
     elif variant == "no-credentials":
         auth.missing_credentials_are_refused(response, operation, "a request without credentials")
     else:
         auth.invalid_credentials_are_refused(response, operation, variant.replace("-", " "))
     auth.basic_challenge_has_realm(response, bundled, operation)
     auth.error_body_documented(response, bundled, operation)
+    _, cred = _main(target_session, env, api)
     auth.secret_not_echoed(response, [cred["password"]], operation)
 
 
 @pytest.mark.rule(
-    "positive control: the role's valid credentials are not refused (401/403)",
+    "positive control: the main credential is not refused (401/403)",
     "the operation's security requirement; without it every refusal above proves nothing",
 )
 def test_valid_credentials_accepted(
     target_session: TargetSession, api: str, env: Environment, operation: Operation, variant: str
 ) -> None:
-    _credential(target_session, env, variant)
-    headers = target_session.auth_headers(env, api, variant)
-    response = _send(target_session, env, operation, headers)
-    auth.valid_credentials_are_accepted(response, operation, variant)
+    response = _send(target_session, env, operation, target_session.present(env, api))
+    auth.valid_credentials_are_accepted(response, operation, target_session.require_role(env, api))

@@ -1,8 +1,9 @@
 """Environments: sandbox and production keep their credentials and their data to themselves.
 
 For every ordered pair of environments the target has (sandbox->production, production->sandbox): the
-default role's credentials of one are refused by the other, and what one environment's published test
-inputs find is not found in the other. Rule logic: ``apiconform.checks.environments``.
+main credential of one is refused by the other (for OAuth2 APIs, also at the token endpoint), and the
+records (``x-apiconform-records``) one environment's published test inputs find are not found in the other.
+Rule logic: ``apiconform.checks.environments``.
 """
 
 from __future__ import annotations
@@ -17,13 +18,11 @@ from apiconform.checks import environments as rules
 from apiconform.checks.samples import Request, sample_requests, send_sample
 from apiconform.config.model import Environment
 from apiconform.plugin import get_session
-from apiconform.targets.session import Operation, TargetSession
+from apiconform.targets.session import Operation, Presented, TargetSession
 
 pytestmark = pytest.mark.concern("environments")
 
 PARAMS = "api,env,operation,pair"
-# The field that identifies a record in an API's answers (seed 004: AT&T accounts carry accountId).
-RECORD_ID_FIELDS = {"att-end-customer-lookup": "accountId"}
 REFUSED = (401, 403)
 
 
@@ -38,7 +37,7 @@ def _pairs(session: TargetSession, api: str) -> Iterator[tuple[Environment, Envi
 
 def _probe_operations(session: TargetSession, api: str) -> list[Operation]:
     """Protected operations to present foreign credentials to: the read-only ones, else all of them."""
-    protected = [op for op in session.operations(api) if op.raw.get("security") != []]
+    protected = [op for op in session.operations(api) if op.protected]
     return [op for op in protected if op.read_only] or protected
 
 
@@ -49,10 +48,10 @@ def _cases(session: TargetSession, name: str) -> list[tuple[Any, ...]]:
         for pair in _pairs(session, api):
             if name == "test_credentials_bound_to_environment":
                 out += [(api, pair[1], op, pair) for op in _probe_operations(session, api)]
-            elif name == "test_partner_login_bound_to_environment" and kind == "bearer":
-                out += [(api, pair[1], session.operation(api, "createToken"), pair)]
-            elif name == "test_records_do_not_cross_environments" and api in RECORD_ID_FIELDS:
-                out += [(api, pair[1], op, pair) for op in _probe_operations(session, api)]
+            elif name == "test_token_credentials_bound_to_environment" and kind == "oauth2":
+                out += [(api, pair[1], session.token_operation(api), pair)]
+            elif name == "test_records_do_not_cross_environments":
+                out += [(api, pair[1], op, pair) for op in _probe_operations(session, api) if op.records.get("id")]
             elif name == "test_identifiers_do_not_resolve_across_environments":
                 out += [
                     (api, pair[1], op, pair)
@@ -72,19 +71,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 # -- helpers ---------------------------------------------------------------------------------------------
-def _require(session: TargetSession, env: Environment, role: str) -> None:
-    if session.credential(env, role) is None:
-        pytest.skip(
-            f"no credentials for role {role!r} in {env}: configure "
-            f"targets.{session.target.name}.environments.{env}.credentials.{role} in apiconform.toml"
-        )
-
-
-def _headers(session: TargetSession, env: Environment, api: str) -> dict[str, str]:
-    """The default role's valid credentials of ``env`` (a Core token is issued by ``env``)."""
-    role = session.default_role(api)
-    _require(session, env, role)
-    return session.auth_headers(env, api, role)
+def _headers(session: TargetSession, env: Environment, api: str) -> Presented:
+    """The main credential of ``env`` (a token is issued by ``env``'s token endpoint)."""
+    return session.present(env, api, session.require_role(env, api))
 
 
 def _known(session: TargetSession, env: Environment, op: Operation) -> list[tuple[dict[str, Any], Request]]:
@@ -92,8 +81,8 @@ def _known(session: TargetSession, env: Environment, op: Operation) -> list[tupl
     known = session.known_inputs(env, op.api, op.operation_id)
     if not known:
         pytest.skip(
-            f"no known inputs for {op.api} {op.operation_id} in {env}: configure "
-            f"targets.{session.target.name}.known_inputs.{env}.{op.api}.{op.operation_id}"
+            f"no known inputs for {op.api} {op.operation_id} in {env}: add "
+            f"[[targets.{session.target.name}.environments.{env}.known_inputs.{op.api}.{op.operation_id}]]"
         )
     return list(zip(known, sample_requests(session, env, op), strict=False))
 
@@ -102,11 +91,20 @@ def _send(
     session: TargetSession,
     env: Environment,
     op: Operation,
-    headers: dict[str, str],
+    headers: Presented,
     request: Request | None = None,
 ) -> httpx.Response:
     response: httpx.Response = send_sample(session, env, op, headers, request)
     return response
+
+
+def _records(op: Operation, response: httpx.Response) -> Any:
+    """The records of a successful answer: the body, or the field ``x-apiconform-records.items`` names."""
+    if response.status_code != 200:
+        return None
+    body = response.json()
+    items = op.records.get("items")
+    return body.get(items) if items and isinstance(body, dict) else body
 
 
 def _control(response: httpx.Response, env: Environment, what: str) -> None:
@@ -128,17 +126,17 @@ def test_credentials_bound_to_environment(
     foreign = _headers(target_session, source, api)
     _control(_send(target_session, source, operation, foreign), source, f"{api} credentials of {source}")
     response = _send(target_session, target, operation, foreign)
-    what = {"bearer": "a Core token", "basic": "an endpoint Basic login"}.get(
-        target_session.kind(api), "a client id and secret"
+    what = {"oauth2": "a token", "bearer": "a token", "basic": "a Basic login"}.get(
+        target_session.kind(api), "an API key credential"
     )
     rules.credentials_bound_to_environment(response, operation, what, source, target)
 
 
 @pytest.mark.rule(
-    "the partner login of one environment gets no token from the other",
-    rules.SEED_000_UNIQUE + '; 002_21c12c8c54fabbce.txt: "obtaining a CarrierX account"',
+    "the main credential of one environment gets no token from the other's token endpoint",
+    rules.SEED_000_UNIQUE,
 )
-def test_partner_login_bound_to_environment(
+def test_token_credentials_bound_to_environment(
     target_session: TargetSession,
     api: str,
     env: Environment,
@@ -146,16 +144,16 @@ def test_partner_login_bound_to_environment(
     pair: tuple[Environment, Environment],
 ) -> None:
     source, target = pair
-    role = target_session.default_role(api)
-    _require(target_session, source, role)
-    _control(target_session.request_token(source, role), source, f"the {role} login of {source}")
-    response = target_session.request_token(target, role, credential_env=source)
-    rules.credentials_bound_to_environment(response, operation, f"the {role} login", source, target)
+    role = target_session.require_role(source, api)
+    tokens = target_session.tokens
+    _control(tokens.request(source, api, role), source, f"credential {role!r} of {source}")
+    response = tokens.request(target, api, role, credential_env=source)
+    rules.credentials_bound_to_environment(response, operation, f"credential {role!r}", source, target)
 
 
 @pytest.mark.rule(
     "records found with one environment's test inputs never appear in the other's answer",
-    rules.SEED_000_APPS + "; 004_986340a3ec2669ec.txt sample request/response",
+    rules.SEED_000_APPS,
 )
 def test_records_do_not_cross_environments(
     target_session: TargetSession,
@@ -165,21 +163,21 @@ def test_records_do_not_cross_environments(
     pair: tuple[Environment, Environment],
 ) -> None:
     source, target = pair
-    id_field = RECORD_ID_FIELDS[api]
+    id_field = str(operation.records["id"])
     source_headers, target_headers = (
         _headers(target_session, source, api),
         _headers(target_session, target, api),
     )
     for _, request in _known(target_session, source, operation):
         found = _send(target_session, source, operation, source_headers, request)
-        source_ids = rules.record_ids(found.json() if found.status_code == 200 else None, id_field)
+        source_ids = rules.record_ids(_records(operation, found), id_field)
         if not source_ids:
             pytest.skip(
                 f"{source}'s known input for {operation.operation_id} finds no record in {source} "
                 f"({found.status_code}); fix known_inputs"
             )
         answer = _send(target_session, target, operation, target_headers, request)
-        target_ids = rules.record_ids(answer.json() if answer.status_code == 200 else None, id_field)
+        target_ids = rules.record_ids(_records(operation, answer), id_field)
         rules.records_do_not_cross_environments(source_ids, target_ids, operation, id_field, source, target)
 
 

@@ -1,8 +1,12 @@
-"""Isolation: an organisation never sees another organisation's line tests, products, or any of their fields.
+"""Isolation: an organisation never sees another organisation's records, directly, listed, or in any field.
 
-Role ``other_org`` (another organisation's application) lists its own tests; role ``primary`` then asks for
-each of them directly and through its own listing. Seed 000: "the responses we provide will be assigned to
-the registered organisation name". Rule logic: ``apiconform.checks.isolation``.
+The contract says which operation lists records and how (``x-apiconform-records``: the array, the id field,
+the page parameters) and which operations read one record by a path parameter filled from a listed
+record's field. The ``other_organisation`` credential lists its own records; the ``main`` one then asks
+for each of them directly and lists its own. Where a reader's record names its owner (``owner``), a record
+the main organisation owns too is not foreign (shared reference data is no leak); without an owner field,
+everything the other organisation lists is its own.
+Rule logic: ``apiconform.checks.isolation``.
 """
 
 from __future__ import annotations
@@ -10,202 +14,186 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 import pytest
 
 from apiconform.checks import isolation as rules
 from apiconform.config.model import Environment
 from apiconform.plugin import get_session
-from apiconform.targets.session import Operation, TargetSession
+from apiconform.targets.session import Operation, Presented, TargetSession
 
 pytestmark = pytest.mark.concern("isolation")
 
-OWNER, FOREIGN = "primary", "other_org"
-# Operations of an organisation-scoped API (Chorus Line Test, ARCHITECTURE.md) the isolation checks use.
-SCOPED_OPERATIONS = ("listTests", "getTest", "getProduct")
-PAGE_SIZE, MAX_PAGES = 20, 10  # vendor-facts.md (Chorus): "count at most 20"
-TESTS_FOR = {
-    "test_foreign_tests_are_invisible": "getTest",
-    "test_foreign_products_are_invisible": "getProduct",
-    "test_foreign_tests_not_listed": "listTests",
-}
+FOREIGN = "other_organisation"
+DEFAULT_PAGE, MAX_PAGES = 20, 10
 
 
 @dataclass
 class ForeignData:
-    """What the other organisation can see: its test IDs, product IDs and organisation names."""
+    """What the other organisation sees and the caller does not: values per listed-record field."""
 
-    tests: set[str] = field(default_factory=set)
-    products: set[str] = field(default_factory=set)
-    names: set[str] = field(default_factory=set)
+    by_field: dict[str, set[str]] = field(default_factory=dict)
 
     @property
     def values(self) -> set[str]:
-        return self.tests | self.products | self.names
+        return {v for values in self.by_field.values() for v in values}
 
 
 _FOREIGN: dict[tuple[Environment, str], ForeignData] = {}
 
 
-def _scoped_apis(session: TargetSession) -> list[str]:
-    return [
-        api
-        for api in session.target.apis()
-        if {op.operation_id for op in session.operations(api)} >= set(SCOPED_OPERATIONS)
-    ]
+def _listing_op(session: TargetSession, api: str) -> Operation | None:
+    return session.find(api, lambda op: bool(op.records.get("id")) and op.method == "GET" and "{" not in op.path)
+
+
+def _readers(session: TargetSession, api: str) -> list[Operation]:
+    return [op for op in session.operations(api) if op.records.get("parameter") and op.read_only]
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "operation" not in metafunc.fixturenames:
         return
     session = get_session(metafunc.config)
-    wanted = TESTS_FOR[metafunc.function.__name__]
-    cases = [
-        (api, env, session.operation(api, wanted)) for api in _scoped_apis(session) for env in session.environments(api)
-    ]
+    cases = []
+    for api in session.target.apis():
+        listing = _listing_op(session, api)
+        if listing is None:
+            continue
+        wanted = (
+            [listing] if metafunc.function.__name__ == "test_foreign_records_not_listed" else _readers(session, api)
+        )
+        cases += [(api, env, op) for op in wanted for env in session.environments(api)]
     metafunc.parametrize("api,env,operation", cases, ids=[f"{a}:{o.operation_id}:{e}" for a, e, o in cases])
 
 
 # -- helpers ---------------------------------------------------------------------------------------------
-def _headers(session: TargetSession, env: Environment, api: str, role: str) -> dict[str, str]:
-    if session.credential(env, role) is None:
-        pytest.skip(
-            f"no credentials for role {role!r} in {env}: configure "
-            f"targets.{session.target.name}.environments.{env}.credentials.{role} (an application "
-            f"of {'another organisation' if role == FOREIGN else 'your organisation'})"
-        )
-    return session.auth_headers(env, api, role)
+def _presented(session: TargetSession, env: Environment, api: str, purpose: str) -> Presented:
+    return session.present(env, api, session.require_role(env, api, purpose))
 
 
 def _listing(
-    session: TargetSession,
-    env: Environment,
-    api: str,
-    headers: dict[str, str],
-    query: dict[str, Any] | None = None,
+    session: TargetSession, env: Environment, op: Operation, auth: Presented, query: dict[str, Any] | None = None
 ) -> tuple[list[dict[str, Any]], list[str]]:
-    """Every test a caller can list (page by page) and the raw texts of the pages."""
-    op = session.operation(api, "listTests")
-    tests: list[dict[str, Any]] = []
+    """Every record a caller can list (page by page, as ``page`` says) and the raw texts of the pages."""
+    spec = op.records
+    page = spec.get("page") or {}
+    size = _page_size(op, str(page.get("size", "")))
+    records: list[dict[str, Any]] = []
     texts: list[str] = []
     for _ in range(MAX_PAGES):
-        page = session.send(env, op, headers=headers, query={**(query or {}), "count": PAGE_SIZE, "offset": len(tests)})
-        if page.status_code != 200:
+        paging = {page["size"]: size, page["offset"]: len(records)} if page.get("size") and page.get("offset") else {}
+        answer = session.send(env, op, auth, query={**(query or {}), **paging})
+        if answer.status_code != 200:
             raise AssertionError(
-                f"{op.label} as this role answered {page.status_code}, not 200: "
-                "isolation cannot be checked without a listing"
+                f"{op.label} answered {answer.status_code}, not 200: isolation cannot be checked without a listing"
             )
-        texts.append(page.text)
-        found = page.json().get("tests") or []
-        tests.extend(found)
-        if len(found) < PAGE_SIZE:
+        texts.append(answer.text)
+        body = answer.json()
+        found = body.get(spec["items"]) if spec.get("items") and isinstance(body, dict) else body
+        found = [r for r in (found or []) if isinstance(r, dict)]
+        records.extend(found)
+        if not paging or len(found) < size:
             break
-    return tests, texts
+    return records, texts
 
 
-def _foreign(session: TargetSession, env: Environment, api: str) -> ForeignData:
-    """The other organisation's own data, as it sees it (cached per environment).
-
-    Ownership comes from each product's ``organisation``: what ``other_org`` sees of the caller's own
-    organisation is not "foreign" (and would itself be a leak, which the caller-side checks then report).
-    """
-    if (env, api) not in _FOREIGN:
-        headers = _headers(session, env, api, FOREIGN)
-        own = _own_names(session, env, api, _headers(session, env, api, OWNER))
-        tests, _ = _listing(session, env, api, headers)
-        owner_of = _organisations(session, env, api, headers, {str(t["productId"]) for t in tests})
-        products = {p for p, org in owner_of.items() if org is None or org not in own}
-        _FOREIGN[(env, api)] = ForeignData(
-            {str(t["testId"]) for t in tests if t["productId"] in products},
-            products,
-            {org for p, org in owner_of.items() if p in products and org},
-        )
-    data = _FOREIGN[(env, api)]
-    if not data.tests:
-        pytest.skip(f"role {FOREIGN!r} sees no line tests of its own in {env}; create one for that organisation")
-    return data
+def _page_size(op: Operation, name: str) -> int:
+    """The page size to ask for: the parameter's documented maximum (fewest requests), else a default."""
+    for param in op.raw.get("parameters", []):
+        if param.get("name") == name:
+            maximum = (param.get("schema") or {}).get("maximum")
+            return int(maximum) if isinstance(maximum, int) and maximum <= 100 else DEFAULT_PAGE
+    return DEFAULT_PAGE
 
 
-def _organisations(
-    session: TargetSession, env: Environment, api: str, headers: dict[str, str], products: set[str]
+def _fields(session: TargetSession, api: str) -> list[str]:
+    listing = _listing_op(session, api)
+    assert listing is not None
+    return sorted({str(listing.records["id"]), *(str(op.records["field"]) for op in _readers(session, api))})
+
+
+def _values(records: list[dict[str, Any]], name: str) -> set[str]:
+    return {str(r[name]) for r in records if r.get(name) not in (None, "")}
+
+
+def _owners(
+    session: TargetSession, env: Environment, reader: Operation, auth: Presented, values: set[str]
 ) -> dict[str, str | None]:
-    """Each product's owning organisation as the caller sees it (None when not readable)."""
-    get_product = session.operation(api, "getProduct")
+    """Each record's owner as this caller reads it with ``reader`` (None when not readable)."""
+    parameter, owner = str(reader.records["parameter"]), str(reader.records["owner"])
     out: dict[str, str | None] = {}
-    for product in sorted(products):
-        answer = session.send(env, get_product, headers=headers, path_parameters={"productId": product})
-        name = answer.json().get("organisation") if answer.status_code == 200 else None
-        out[product] = str(name) if name else None
+    for value in sorted(values):
+        answer = session.send(env, reader, auth, path_parameters={parameter: value})
+        body = answer.json() if answer.status_code == 200 else None
+        name = body.get(owner) if isinstance(body, dict) else None
+        out[value] = str(name) if name else None
     return out
 
 
-def _own_names(session: TargetSession, env: Environment, api: str, headers: dict[str, str]) -> set[str]:
-    """The caller's own organisation names, read from its known products (a name both share is no leak)."""
+def _own_organisations(session: TargetSession, env: Environment, reader: Operation, auth: Presented) -> set[str]:
+    """The main organisation's names, read from its known inputs of an owner-naming reader."""
+    parameter = str(reader.records["parameter"])
     known = {
-        str(k["path_parameters"]["productId"])
-        for k in session.known_inputs(env, api, "getProduct")
-        if "productId" in (k.get("path_parameters") or {})
+        str(k["path_parameters"][parameter])
+        for k in session.known_inputs(env, reader.api, reader.operation_id)
+        if parameter in (k.get("path_parameters") or {})
     }
-    return {org for org in _organisations(session, env, api, headers, known).values() if org}
+    return {name for name in _owners(session, env, reader, auth, known).values() if name}
 
 
-def _send_each(
-    session: TargetSession,
-    env: Environment,
-    op: Operation,
-    headers: dict[str, str],
-    name: str,
-    values: set[str],
-) -> list[httpx.Response]:
-    return [session.send(env, op, headers=headers, path_parameters={name: v}) for v in sorted(values)]
+def _foreign(session: TargetSession, env: Environment, api: str) -> ForeignData:
+    """The other organisation's own records, as it lists them (cached per environment)."""
+    if (env, api) not in _FOREIGN:
+        listing = _listing_op(session, api)
+        assert listing is not None
+        theirs_auth, main_auth = _presented(session, env, api, FOREIGN), _presented(session, env, api, "main")
+        theirs, _ = _listing(session, env, listing, theirs_auth)
+        for reader in (op for op in _readers(session, api) if op.records.get("owner")):
+            taken_from = str(reader.records["field"])
+            own = _own_organisations(session, env, reader, main_auth)
+            owners = _owners(session, env, reader, theirs_auth, _values(theirs, taken_from))
+            theirs = [r for r in theirs if owners.get(str(r.get(taken_from))) not in own]
+        _FOREIGN[(env, api)] = ForeignData({name: _values(theirs, name) for name in _fields(session, api)})
+    data = _FOREIGN[(env, api)]
+    if not data.values:
+        pytest.skip(f"credential {FOREIGN!r} sees no records of its own in {env}; create one for that organisation")
+    return data
 
 
 # -- tests -----------------------------------------------------------------------------------------------
 @pytest.mark.rule(
-    "another organisation's line test is not found (404 PT-004) and none of its fields appear",
-    rules.SEED_000_ORG + '; vendor-facts.md: "PT-004/PT-022 404 test not found"',
-)
-def test_foreign_tests_are_invisible(
-    target_session: TargetSession, api: str, env: Environment, operation: Operation
-) -> None:
-    foreign = _foreign(target_session, env, api)
-    headers = _headers(target_session, env, api, OWNER)
-    leaked = foreign.values
-    for response in _send_each(target_session, env, operation, headers, "testId", foreign.tests):
-        rules.foreign_tests_are_invisible(response, operation)
-        rules.no_foreign_field_values(response.text, leaked - foreign.tests, operation)
-
-
-@pytest.mark.rule(
-    "another organisation's product is not found (404 PT-005) and none of its fields appear",
-    rules.SEED_000_ORG + '; vendor-facts.md: "PT-005 404 product not found"',
-)
-def test_foreign_products_are_invisible(
-    target_session: TargetSession, api: str, env: Environment, operation: Operation
-) -> None:
-    foreign = _foreign(target_session, env, api)
-    headers = _headers(target_session, env, api, OWNER)
-    leaked = foreign.values
-    for response in _send_each(target_session, env, operation, headers, "productId", foreign.products):
-        rules.foreign_products_are_invisible(response, operation)
-        rules.no_foreign_field_values(response.text, leaked - foreign.products, operation)
-
-
-@pytest.mark.rule(
-    "the caller's listing (also filtered by another organisation's product) holds none of "
-    "another organisation's tests or fields",
+    "another organisation's record is not found (the documented 404) and none of its fields appear",
     rules.SEED_000_ORG,
 )
-def test_foreign_tests_not_listed(
+def test_foreign_records_are_invisible(
     target_session: TargetSession, api: str, env: Environment, operation: Operation
 ) -> None:
     foreign = _foreign(target_session, env, api)
-    headers = _headers(target_session, env, api, OWNER)
-    leaked = foreign.values
-    tests, texts = _listing(target_session, env, api, headers)
-    for product in sorted(foreign.products):
-        filtered, filtered_texts = _listing(target_session, env, api, headers, {"productId": product})
-        tests, texts = tests + filtered, texts + filtered_texts
-    rules.foreign_tests_not_listed({str(t.get("testId")) for t in tests}, foreign.tests, operation)
+    auth = _presented(target_session, env, api, "main")
+    parameter, taken_from = str(operation.records["parameter"]), str(operation.records["field"])
+    own_ids = foreign.by_field.get(taken_from, set())
+    for value in sorted(own_ids):
+        response = target_session.send(env, operation, auth, path_parameters={parameter: value})
+        rules.foreign_record_is_invisible(response, operation)
+        rules.no_foreign_field_values(response.text, foreign.values - own_ids, operation)
+
+
+@pytest.mark.rule(
+    "the caller's listing (also filtered by another organisation's values) holds none of its records or fields",
+    rules.SEED_000_ORG,
+)
+def test_foreign_records_not_listed(
+    target_session: TargetSession, api: str, env: Environment, operation: Operation
+) -> None:
+    foreign = _foreign(target_session, env, api)
+    auth = _presented(target_session, env, api, "main")
+    records, texts = _listing(target_session, env, operation, auth)
+    filters = {p["name"] for p in operation.raw.get("parameters", []) if p.get("in") == "query"}
+    for name, values in foreign.by_field.items():
+        if name in filters:
+            for value in sorted(values):
+                filtered, filtered_texts = _listing(target_session, env, operation, auth, {name: value})
+                records, texts = records + filtered, texts + filtered_texts
+    id_field = str(operation.records["id"])
+    rules.foreign_records_not_listed(_values(records, id_field), foreign.by_field.get(id_field, set()), operation)
     for text in texts:
-        rules.no_foreign_field_values(text, leaked, operation)
+        rules.no_foreign_field_values(text, foreign.values, operation)

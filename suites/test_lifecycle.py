@@ -18,16 +18,13 @@ from apiconform.checks import lifecycle as rules
 from apiconform.checks.rate_limits import probe_operation
 from apiconform.checks.samples import sample_request, send_sample
 from apiconform.config.model import Environment
-from apiconform.parametrize import client_pair_params
+from apiconform.parametrize import api_env_params, has_id_secret_pair
 from apiconform.plugin import get_session
+from apiconform.targets.credentials import place
 from apiconform.targets.portal import PortalClient, Registration
-from apiconform.targets.session import TargetSession, client_headers
+from apiconform.targets.session import TargetSession
 
 pytestmark = pytest.mark.concern("lifecycle")
-
-ORGANISATION = "acme"
-OPEN_PLAN = "standard"
-RESTRICTED_PLAN = "gold"
 
 MANUAL = {
     "secret": "that the client secret is shown once at registration and never again on the app's page",
@@ -42,7 +39,8 @@ MANUAL = {
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if not {"api", "env"} <= set(metafunc.fixturenames):
         return
-    metafunc.parametrize(("api", "env"), client_pair_params(get_session(metafunc.config)))
+    session = get_session(metafunc.config)
+    metafunc.parametrize(("api", "env"), api_env_params(session, lambda api: has_id_secret_pair(session, api)))
 
 
 def _portal(session: TargetSession, step: str) -> PortalClient:
@@ -55,16 +53,23 @@ def _portal(session: TargetSession, step: str) -> PortalClient:
     return PortalClient(session)
 
 
-def _register(portal: PortalClient, env: Environment, plan: str, step: str) -> Registration:
+def _register(
+    session: TargetSession, portal: PortalClient, env: Environment, restricted: bool, step: str
+) -> Registration:
+    """A new application of the portal's organisation, on its open or its restricted plan."""
+    access = session.target.portal
+    assert access is not None  # _portal() skipped otherwise
+    plan = access.restricted_plan if restricted else access.open_plan
     name = f"apiconform-{step}-{uuid.uuid4().hex[:8]}"
-    return portal.register_app(name, ORGANISATION, env, plan, description="apiconform lifecycle suite")
+    return portal.register_app(name, access.organisation, env, plan, description="apiconform lifecycle suite")
 
 
 def _call(session: TargetSession, env: Environment, api: str, client_id: str, secret: SecretStr) -> int:
     """One valid sample call of the API with an app's credentials; the HTTP status."""
     op = probe_operation(session, env, api)
-    id_name, secret_name = client_headers(session.documents[api])
-    auth = {id_name: client_id, secret_name: secret.get_secret_value()}
+    security = session.security(api)
+    assert security is not None and security.id_key is not None and security.secret_key is not None
+    auth = place({security.id_key: client_id, security.secret_key: secret.get_secret_value()})
     response: Any = send_sample(session, env, op, auth, sample_request(session, env, op))
     return int(response.status_code)
 
@@ -76,7 +81,7 @@ def _label(session: TargetSession, env: Environment, api: str) -> str:
 def _registered_secret(registration: Registration) -> SecretStr:
     """The secret of the registration answer (a violation when it is missing)."""
     secret = registration.client_secret
-    rules.secret_shown_at_registration(secret, registration.keys, "registerApp")
+    rules.secret_shown_at_registration(secret, registration.keys, "register-app")
     assert secret is not None  # checked just above
     return secret
 
@@ -84,9 +89,9 @@ def _registered_secret(registration: Registration) -> SecretStr:
 @pytest.mark.rule("the client secret is shown once, at registration", "003_8fdf1104dfad6f49.txt")
 def test_secret_shown_once(target_session: TargetSession, api: str, env: Environment) -> None:
     portal = _portal(target_session, "secret")
-    registration = _register(portal, env, OPEN_PLAN, "secret")
+    registration = _register(target_session, portal, env, False, "secret")
     secret = _registered_secret(registration)
-    rules.secret_shown_once(portal.get_app(registration.app.app_id), secret, "getApp")
+    rules.secret_shown_once(portal.get_app(registration.app.app_id), secret, "get-app")
 
 
 @pytest.mark.rule(
@@ -95,9 +100,9 @@ def test_secret_shown_once(target_session: TargetSession, api: str, env: Environ
 )
 def test_activated_contract_accepted(target_session: TargetSession, api: str, env: Environment) -> None:
     portal = _portal(target_session, "activate")
-    registration = _register(portal, env, OPEN_PLAN, "activate")
+    registration = _register(target_session, portal, env, False, "activate")
     secret = _registered_secret(registration)
-    rules.access_activated(portal.request_access(registration.app.app_id, api, env), "requestAccess")
+    rules.access_activated(portal.request_access(registration.app.app_id, api, env), "request-access")
     status = _call(target_session, env, api, registration.app.client_id, secret)
     rules.activated_contract_accepted(status, _label(target_session, env, api))
 
@@ -105,10 +110,10 @@ def test_activated_contract_accepted(target_session: TargetSession, api: str, en
 @pytest.mark.rule("a reset client secret stops working at once; the new one works", "003_8fdf1104dfad6f49.txt")
 def test_reset_secret_revokes_old(target_session: TargetSession, api: str, env: Environment) -> None:
     portal = _portal(target_session, "reset")
-    registration = _register(portal, env, OPEN_PLAN, "reset")
+    registration = _register(target_session, portal, env, False, "reset")
     old = _registered_secret(registration)
     app = registration.app
-    rules.access_activated(portal.request_access(app.app_id, api, env), "requestAccess")
+    rules.access_activated(portal.request_access(app.app_id, api, env), "request-access")
     label = _label(target_session, env, api)
     rules.activated_contract_accepted(_call(target_session, env, api, app.client_id, old), label)
     new = portal.reset_secret(app.app_id)
@@ -123,25 +128,25 @@ def test_reset_secret_revokes_old(target_session: TargetSession, api: str, env: 
 )
 def test_pending_contract_refused(target_session: TargetSession, api: str, env: Environment) -> None:
     portal = _portal(target_session, "pending")
-    registration = _register(portal, env, RESTRICTED_PLAN, "pending")
+    registration = _register(target_session, portal, env, True, "pending")
     secret = _registered_secret(registration)
     app = registration.app
     contract = portal.request_access(app.app_id, api, env)
-    rules.contract_pending_for_restricted_plan(contract, "requestAccess")
+    rules.contract_pending_for_restricted_plan(contract, "request-access")
     label = _label(target_session, env, api)
     rules.pending_contract_refused(_call(target_session, env, api, app.client_id, secret), label)
-    rules.access_activated(portal.approve_contract(contract.contract_id), "adminApproveContract")
+    rules.access_activated(portal.approve_contract(contract.contract_id), "approve-contract")
     rules.approved_contract_accepted(_call(target_session, env, api, app.client_id, secret), label)
 
 
 @pytest.mark.rule("a cancelled contract refuses the app's calls at once", "001_b01efb95404991cf.txt")
 def test_cancelled_contract_refused(target_session: TargetSession, api: str, env: Environment) -> None:
     portal = _portal(target_session, "cancel")
-    registration = _register(portal, env, OPEN_PLAN, "cancel")
+    registration = _register(target_session, portal, env, False, "cancel")
     secret = _registered_secret(registration)
     app = registration.app
     contract = portal.request_access(app.app_id, api, env)
-    rules.access_activated(contract, "requestAccess")
+    rules.access_activated(contract, "request-access")
     label = _label(target_session, env, api)
     rules.activated_contract_accepted(_call(target_session, env, api, app.client_id, secret), label)
     portal.cancel_contract(contract.contract_id)
@@ -158,17 +163,17 @@ def test_switch_cancels_contracts(target_session: TargetSession, api: str, env: 
             f"target {target_session.target.name!r} has only {env}: configure a second environment "
             "to check that switching cancels contracts"
         )
-    registration = _register(portal, env, OPEN_PLAN, "switch")
+    registration = _register(target_session, portal, env, False, "switch")
     secret = _registered_secret(registration)
     app = registration.app
     apis = [
         a
         for a in target_session.target.apis()
-        if target_session.kind(a) == "client_pair" and env in target_session.environments(a)
+        if has_id_secret_pair(target_session, a) and env in target_session.environments(a)
     ]
     contracts = [portal.request_access(app.app_id, a, env) for a in apis]
     for contract in contracts:
-        rules.access_activated(contract, "requestAccess")
+        rules.access_activated(contract, "request-access")
     label = _label(target_session, env, api)
     rules.activated_contract_accepted(_call(target_session, env, api, app.client_id, secret), label)
     portal.switch_environment(app.app_id, others[0])

@@ -1,7 +1,7 @@
 """Rate limits (seed 003 plans; vendor-facts.md: X-RateLimit-*, 429 body; RFC 6585 Retry-After).
 
-For each client-id API and environment where the target has a ``limited`` credential (a plan with a
-small per-operation limit), spend the limit once on one cheap operation: the headers must count down,
+For each API and environment where the target has a ``small_plan`` credential (a plan with a small
+per-operation limit), spend the limit once on one cheap operation: the headers must count down,
 the call past the limit must be 429 with Retry-After and the documented body, and (where the target has
 a portal API) the usage page must show the calls. The limit is read from the first answer; the test
 spends it only when it is small and fits in the target's request budget.
@@ -19,20 +19,22 @@ from apiconform.checks.failures import ContractViolation
 from apiconform.checks.samples import sample_request, send_sample
 from apiconform.config.model import Environment
 from apiconform.errors import ConfigError
-from apiconform.parametrize import client_pair_params
+from apiconform.parametrize import api_env_params, documents_status
 from apiconform.plugin import get_session
 from apiconform.targets.portal import PortalClient
 from apiconform.targets.session import Operation, TargetSession
 
 pytestmark = pytest.mark.concern("rate-limits")
 
-ROLE = "limited"
+PURPOSE = "small_plan"
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if not {"api", "env"} <= set(metafunc.fixturenames):
         return
-    metafunc.parametrize(("api", "env"), client_pair_params(get_session(metafunc.config)))
+    session = get_session(metafunc.config)
+    params = api_env_params(session, lambda api: documents_status(session, api, "429"))
+    metafunc.parametrize(("api", "env"), params)
 
 
 @dataclass
@@ -51,21 +53,22 @@ def _spend(session: TargetSession, api: str, env: Environment, waited: bool = Fa
     """Call the probe operation with the limited role until 429 or limit + 1 calls (one window)."""
     op = session.operation(api, rules.probe_operation(session, env, api).operation_id)
     request = sample_request(session, env, op)
-    auth = session.auth_headers(env, api, ROLE)
+    role = session.require_role(env, api, PURPOSE)
+    auth = session.present(env, api, role)
     first = rules.LimitCall.from_response(1, send_sample(session, env, op, auth, request), op.label)
     if not waited and first.reset_ms is not None and first.reset_ms < WINDOW_END_MARGIN_MS and not first.refused:
         # The fixed window ends in a moment: measure in the next one rather than across the boundary.
         time.sleep(first.reset_ms / 1000 + 0.2)
         return _spend(session, api, env, waited=True)
     if first.status in (401, 403):
-        raise ConfigError(f"the {ROLE!r} credential of {env} is refused by {api} (HTTP {first.status}); check it")
+        raise ConfigError(f"the {role!r} credential of {env} is refused by {api} (HTTP {first.status}); check it")
     limit = rules.limit_announced(first, rules.limit_headers_required(session, op), op.label)
     if limit is None:
         pytest.skip(
-            f"{api} sent no X-RateLimit-Limit in {env}: cannot tell the limit of role {ROLE!r}; "
+            f"{api} sent no X-RateLimit-Limit in {env}: cannot tell the limit of credential {role!r}; "
             "verify by hand that calls past the plan's limit are refused with 429 and Retry-After"
         )
-    _ensure_affordable(session, limit)
+    _ensure_affordable(session, limit, role)
     calls = [first]
     while len(calls) < limit + 1 and not calls[-1].refused:
         response = send_sample(session, env, op, auth, request)
@@ -73,14 +76,14 @@ def _spend(session: TargetSession, api: str, env: Environment, waited: bool = Fa
     return Spent(op, calls, limit)
 
 
-def _ensure_affordable(session: TargetSession, limit: int) -> None:
+def _ensure_affordable(session: TargetSession, limit: int, role: str) -> None:
     """Skip (before spending more) unless the limit is small and limit + 1 calls fit in the budget."""
     needed = limit + (1 if session.target.portal is not None else 0)
     remaining = session.client.budget.remaining
     if limit > rules.MAX_CHECKED_LIMIT:
         pytest.skip(
-            f"the {ROLE!r} plan allows {limit} calls per window: checking it would spend {limit + 1} "
-            f"requests; configure role {ROLE!r} with an app on a plan of at most "
+            f"the {role!r} plan allows {limit} calls per window: checking it would spend {limit + 1} "
+            f"requests; give purpose {PURPOSE!r} to an app on a plan of at most "
             f"{rules.MAX_CHECKED_LIMIT} calls per window"
         )
     if needed > remaining:
@@ -98,6 +101,11 @@ def _usage_calls(spent: Spent) -> int:
     return len(served) + earlier
 
 
+def _source_429(op: Operation) -> str:
+    documented = op.raw.get("responses", {}).get("429") or {}
+    return str(documented.get("x-source") or "RFC 6585 section 4: 429 Too Many Requests; the documented 429 schema")
+
+
 def _check(session: TargetSession, api: str, env: Environment, spent: Spent) -> list[ContractViolation]:
     """Every rule on one spent window; all violations, so a report shows them together."""
     label = spent.op.label
@@ -111,9 +119,9 @@ def _check(session: TargetSession, api: str, env: Environment, spent: Spent) -> 
         validator = rules.too_many_requests_validator(session.documents[api].bundled, spent.op)
         checks += [
             lambda: rules.retry_after_present(refused, label),
-            lambda: rules.too_many_requests_documented(refused, validator, label),
+            lambda: rules.too_many_requests_documented(refused, validator, label, _source_429(spent.op)),
         ]
-    credential = session.credential(env, ROLE) or {}
+    credential = session.credential(env, session.require_role(env, api, PURPOSE)) or {}
     if session.target.portal is not None and credential.get("app_id"):
         usage = PortalClient(session).usage(credential["app_id"])
         checks.append(
@@ -135,17 +143,13 @@ def _check(session: TargetSession, api: str, env: Environment, spent: Spent) -> 
     "003_8fdf1104dfad6f49.txt; vendor-facts.md (X-RateLimit-*, 429 body); RFC 6585 section 4",
 )
 def test_plan_limit_enforced(target_session: TargetSession, api: str, env: Environment) -> None:
-    if target_session.credential(env, ROLE) is None:
-        pytest.skip(
-            f"no {ROLE!r} credential for {env}: configure credentials.{ROLE} (client_id, client_secret) "
-            f"of an app on a plan with a small per-operation limit to check {api}'s rate limit"
-        )
+    target_session.require_role(env, api, PURPOSE)
     spent = _spend(target_session, api, env)
     if rules.window_rolled_over(spent.calls) and target_session.client.budget.remaining > spent.limit + 2:
         spent = _spend(target_session, api, env)  # the fixed window ended mid-run: measure in the new one
     if all(call.refused for call in spent.calls):
         pytest.skip(
-            f"role {ROLE!r}'s quota for {api} in {env} was already spent when the test began "
+            f"the {PURPOSE!r} credential's quota for {api} in {env} was already spent when the test began "
             f"(Retry-After {spent.calls[0].retry_after}); run again after the window resets"
         )
     found = _check(target_session, api, env, spent)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -88,3 +89,74 @@ def test_schemas_are_loaded_in_one_place() -> None:
         if not p.is_relative_to(PACKAGE / "contracts") and _builds_schemas_path(p)
     ]
     assert offenders == [], "schemas/ is read only by apiconform.contracts"
+
+
+# -- the engine knows no vendor ----------------------------------------------------------------------------
+ENGINE = [PACKAGE / "targets", PACKAGE / "checks", PACKAGE / "plugin.py", PACKAGE / "parametrize.py", ROOT / "suites"]
+# Headers every HTTP API may use: standards (RFC 9110, 6585, 6750) and the de-facto rate-limit family.
+STANDARD_HEADERS = {
+    "authorization",
+    "www-authenticate",
+    "retry-after",
+    "content-type",
+    "cache-control",
+    "allow",
+    "location",
+    "x-ratelimit-limit",
+    "x-ratelimit-remaining",
+    "x-ratelimit-reset",
+}
+VENDOR_WORDS = ("at&t", "chorus", "carrierx", "mulesoft", "anypoint")
+# Shipped names that are also the engine's own vocabulary: RFC 6749 credential fields and plain words.
+GENERIC_WORDS = {"source", "client_id", "client_secret", "portal", "primary", "limited", "partner"}
+
+
+def _shipped_names() -> set[str]:
+    """API names, operation ids and non-standard header names of every shipped contract, and sandbox roles."""
+    from apiconform.contracts import api_documents
+    from apiconform.sandbox.provisioning import ROLE_PURPOSES
+
+    names: set[str] = set(ROLE_PURPOSES)
+    for doc in api_documents():
+        names.add(doc.name)
+        bundled = doc.bundled
+        for scheme in bundled.get("components", {}).get("securitySchemes", {}).values():
+            if scheme.get("type") == "apiKey":
+                names.add(scheme["name"])
+        for parameter in bundled.get("components", {}).get("parameters", {}).values():
+            if parameter.get("in") == "header":
+                names.add(parameter["name"])
+        for header in bundled.get("components", {}).get("headers", {}):
+            names.add(header)
+        for _, _, operation in doc.operations():
+            names.add(operation["operationId"])
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "header":
+                    names.add(parameter["name"])
+            for response in operation.get("responses", {}).values():
+                names.update(response.get("headers", {}))
+    return {n for n in names if n.lower() not in STANDARD_HEADERS | GENERIC_WORDS and len(n) > 3}
+
+
+def _code_lines(path: Path) -> list[tuple[int, str]]:
+    """The lines of a module that are code or docstrings (comments are allowed to give examples)."""
+    return [
+        (i, line)
+        for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if not line.strip().startswith("#")
+    ]
+
+
+def test_engine_names_no_shipped_vendor_api_operation_header_or_role() -> None:
+    names = _shipped_names()
+    pattern = re.compile(
+        r"(?<![\w-])(" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")(?![\w-])", re.I
+    )
+    vendor = re.compile(r"(?<![\w])(" + "|".join(re.escape(w) for w in VENDOR_WORDS) + r")(?![\w])", re.I)
+    offenders = []
+    for path in python_files(*(p for p in ENGINE if p.is_dir())) + [p for p in ENGINE if p.is_file()]:
+        for number, line in _code_lines(path):
+            found = pattern.findall(line) + vendor.findall(line)
+            if found:
+                offenders.append(f"{path.relative_to(ROOT)}:{number}: {', '.join(sorted(set(found)))}")
+    assert offenders == [], "vendor facts belong in contracts and target configuration:\n" + "\n".join(offenders)

@@ -43,7 +43,7 @@ APP = Starlette(
     routes=[
         Route("/echo", echo, methods=["GET", "POST", "DELETE"]),
         Route("/same", redirect_same, methods=["GET", "POST"]),
-        Route("/away", redirect_other),
+        Route("/away", redirect_other, methods=["GET", "POST"]),
         Route("/limited", limited),
     ]
 )
@@ -110,14 +110,24 @@ def test_same_origin_redirect_keeps_credentials(base_url: str) -> None:
     assert SEEN[-1].get("authorization") == "Bearer keep-me-123456"
 
 
-def test_cross_origin_redirect_drops_credentials(base_url: str) -> None:
+def test_cross_origin_redirect_is_not_followed(base_url: str) -> None:
+    """Credentials (any the contract declares) and bodies never travel to another origin: the redirect is
+    returned as it is, and the other origin sees no request at all."""
+    seen_before = len(SEEN)
     response = client().request(
         "GET",
         f"{base_url}/away",
         headers={"Authorization": "Bearer drop-me-123456", "client_secret": "s-123456"},
     )
-    assert response.status_code == 200 and str(response.request.url).startswith("http://localhost")
-    assert "authorization" not in SEEN[-1] and "client_secret" not in SEEN[-1]
+    assert response.is_redirect and str(response.request.url).startswith(base_url)
+    assert len(SEEN) == seen_before  # the other origin received nothing
+
+
+def test_token_requests_and_writes_never_follow_redirects(base_url: str) -> None:
+    c = client()
+    for kwargs in ({"token_request": True}, {}):
+        response = c.request("POST", f"{base_url}/away", data={"password": "p-123456"}, **kwargs)  # type: ignore[arg-type]
+        assert response.is_redirect
 
 
 def test_unreachable_target_is_unavailable_not_a_failure() -> None:

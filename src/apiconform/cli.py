@@ -24,9 +24,17 @@ CONCERN_HELP = "comma-separated concerns (suite modules suites/test_<concern>.py
 
 
 def _cmd_catalog(args: argparse.Namespace) -> int:
+    from apiconform.config import load_config
     from apiconform.contracts.catalog import run_catalog
 
+    load_config(args.config)  # the users' contract folders it names join the shipped ones
     return run_catalog(markdown=args.markdown)
+
+
+def _cmd_contract_import(args: argparse.Namespace) -> int:
+    from apiconform.contracts.importer import run_import
+
+    return run_import(args)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -51,8 +59,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _credential_lines(env_config: ConfigEnvironment, missing: tuple[str, ...]) -> list[str]:
     """One line per credential field: present or MISSING, naming the variable (never its value)."""
     lines = []
-    for role, fields in sorted(env_config.credentials.items()):
-        for field_name, variable in sorted(fields.items()):
+    for role, credential in sorted(env_config.credentials.items()):
+        for field_name, variable in sorted(credential.fields.items()):
             absent = f"{role}.{field_name} (${variable})" in missing
             lines.append(f"{role}.{field_name}: {'MISSING' if absent else 'present'} (${variable})")
     return lines or ["none configured"]
@@ -72,7 +80,7 @@ def _cmd_targets(args: argparse.Namespace) -> int:
         table.add_column(column, overflow="fold")
     table.add_column("APIs and base URLs", overflow="fold", min_width=56)
     table.add_column("credentials (environment variable)", no_wrap=True)
-    apis = [doc.name for doc in api_documents() if doc.name != "portal"]
+    apis = [doc.name for doc in api_documents() if not doc.raw.get("info", {}).get("x-apiconform-portal")]
     budget = f"{EMBEDDED_BUDGET.requests_per_second:g} req/s, max {EMBEDDED_BUDGET.max_requests}"
     for env in ("sandbox", "production"):
         urls = f"http://127.0.0.1:<port>/{env}/<api>, port chosen at start\nAPIs: {', '.join(apis)}"
@@ -150,7 +158,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     catalog = sub.add_parser("catalog", help="list every operation and rule with the documentation it comes from")
     catalog.add_argument("--markdown", type=Path, metavar="FILE", help="also write the catalog as Markdown")
+    catalog.add_argument("--config", type=Path, metavar="FILE", help="apiconform.toml naming your contract folders")
     catalog.set_defaults(handler=_cmd_catalog)
+
+    contract = sub.add_parser("contract", help="bring a vendor's OpenAPI document in as a contract")
+    contract_sub = contract.add_subparsers(dest="contract_command", required=True, metavar="COMMAND")
+    from apiconform.contracts.importer import add_import_parser
+
+    add_import_parser(contract_sub).set_defaults(handler=_cmd_contract_import)
 
     _add_run(sub)
 

@@ -11,23 +11,33 @@ from apiconform.targets.session import Operation, TargetSession
 
 
 def operation_params(session: TargetSession, keep: Callable[[Operation], bool] = lambda _: True) -> list[Any]:
-    """(operation, env) for every operation of every API, in every environment with default credentials."""
+    """(operation, env) for every operation the target offers, in every environment with a main credential."""
     params = []
     for api in session.target.apis():
-        role = session.default_role(api)
         for op in session.operations(api):
             if not keep(op):
                 continue
-            for env in session.environments(api, role):
+            for env in session.environments(api):
                 params.append(pytest.param(op, env, id=f"{api}:{op.operation_id}:{env}"))
     return params
 
 
-def client_pair_params(session: TargetSession) -> list[Any]:
-    """(api, env) for every API behind a client id + secret gateway (plans and contracts apply there)."""
+def api_env_params(session: TargetSession, keep: Callable[[str], bool] = lambda _: True) -> list[Any]:
+    """(api, env) for every API the filter keeps, in every environment that has a base URL for it."""
     return [
         pytest.param(api, env, id=f"{api}:{env}")
         for api in session.target.apis()
-        if session.kind(api) == "client_pair"
-        for env in session.environments(api)
+        if keep(api)
+        for env in session.environments(api, None)
     ]
+
+
+def documents_status(session: TargetSession, api: str, status: str) -> bool:
+    """Whether any operation of the API documents a response with this status."""
+    return any(status in op.raw.get("responses", {}) for op in session.operations(api))
+
+
+def has_id_secret_pair(session: TargetSession, api: str) -> bool:
+    """APIs behind an id + secret pair of API keys: applications, plans and contracts apply there."""
+    security = session.security(api)
+    return security is not None and security.id_key is not None and security.secret_key is not None

@@ -13,13 +13,13 @@ from typing import Any
 import pytest
 
 from apiconform.config import EMBEDDED, load_config, resolve_target
-from apiconform.errors import ApiconformError
+from apiconform.errors import ApiconformError, ConfigError
 from apiconform.reporting import allure_support, results
 from apiconform.reporting.redaction import redact_text
 from apiconform.targets.budget import RequestBudget
 from apiconform.targets.client import TargetClient, WriteBlocked
 from apiconform.targets.profiles import profile_named
-from apiconform.targets.session import TargetSession
+from apiconform.targets.session import RoleMissing, TargetSession
 
 _SESSION = pytest.StashKey["TargetSession"]()
 _SERVER = pytest.StashKey[Any]()
@@ -125,9 +125,14 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
-    if call.excinfo is not None and call.excinfo.errisinstance(WriteBlocked):
+    if call.excinfo is not None and call.excinfo.errisinstance((WriteBlocked, RoleMissing)):
         report.outcome = "skipped"
         report.longrepr = (str(item.path), item.location[1] or 0, f"Skipped: {call.excinfo.value}")
+    elif call.excinfo is not None and call.excinfo.errisinstance(ConfigError):
+        # A credential the target cannot use stops the test as what it is, not as a contract failure.
+        report.outcome = "skipped"
+        reason = f"Skipped: {results.CONFIGURATION}: {call.excinfo.value}"
+        report.longrepr = (str(item.path), item.location[1] or 0, reason)
     elif report.failed and call.when == "call":
         exchanges = item.stash.get(_EXCHANGES, [])
         if exchanges:
@@ -144,6 +149,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
     if hasattr(config, "workerinput") or _SESSION not in config.stash:
         return
+    if exitstatus == pytest.ExitCode.OK and results.configuration_problems(config):
+        session.exitstatus = pytest.ExitCode.USAGE_ERROR  # a run that could not use its credentials is not green
     target_session = config.stash[_SESSION]
     alluredir = config.getoption("allure_report_dir", default=None)
     if alluredir:

@@ -29,6 +29,7 @@ from apiconform.sandbox.defects import validate_defects
 
 SUITES = "suites"
 UNAVAILABLE = Category.UNAVAILABLE.value
+CONFIGURATION = "configuration-problem"
 PYTEST_INTERRUPTED, PYTEST_INTERNAL, PYTEST_USAGE, PYTEST_NO_TESTS = 2, 3, 4, 5
 _OWN_ERROR = re.compile(r"apiconform\.[\w.]*\.(\w+(?:Error|Unavailable|Exceeded|Blocked)): ([^\n]+)")
 
@@ -196,8 +197,23 @@ def _collection_error(junit: Path) -> Outcome | None:
     return None
 
 
+def _configuration_outcome(results_json: Path) -> Outcome | None:
+    try:
+        records = json.loads(results_json.read_text(encoding="utf-8")).get("tests", [])
+    except (OSError, ValueError):
+        return None
+    problems = [str(r.get("message", "")).strip().splitlines() for r in records if r.get("category") == CONFIGURATION]
+    if not problems:
+        return None
+    first = next((lines[0] for lines in problems if lines), "")
+    return Outcome(2, f"configuration problem: {len(problems)} test(s) not run", first)
+
+
 def decide(returncode: int, results_json: Path, junit: Path) -> Outcome:
     """Map pytest's exit status and the per-test records to apiconform's exit status."""
+    configuration = _configuration_outcome(results_json)
+    if returncode == PYTEST_USAGE and configuration is not None:
+        return configuration
     if returncode in (PYTEST_USAGE, PYTEST_INTERNAL):
         return Outcome(2, "usage error", "pytest rejected the run (see its message above)")
     if returncode == PYTEST_NO_TESTS:

@@ -106,8 +106,9 @@ def vendor_config(server: SandboxServer, path: Path) -> dict[str, str]:
     ]
     lines += [f'"{api}" = "{manifest.base_url("sandbox", api)}"' for api in CLIENT_APIS]
     variables: dict[str, str] = {}
-    for role in ("primary", "limited"):
+    for role, purpose in (("primary", "main"), ("limited", "small_plan")):
         lines.append(f"[targets.vendorlike.environments.sandbox.credentials.{role}]")
+        lines.append(f'purpose = "{purpose}"')
         for field, value in manifest.credentials["sandbox"][role].items():
             name = f"APICONFORM_VENDORLIKE_{role.upper()}_{field.upper()}"
             variables[name] = value

@@ -1,11 +1,11 @@
 """Authentication rules: who is refused, with which status, challenge and body, and what never leaks.
 
-Sources: RFC 9110 15.5.2 (a 401 carries a ``WWW-Authenticate`` challenge), RFC 6750 3/3.1 (Bearer challenges,
-``invalid_token``, ``insufficient_scope``, no error code when no token was sent), RFC 6749 5.1/5.2 (token
-responses are ``no-store``; a wrong client login is ``invalid_client``), RFC 7617 2 (Basic challenges need a
-realm), vendor-facts.md (MuleSoft Client ID Enforcement: "401 for missing/invalid credentials,
-WWW-Authenticate: Client-ID-Enforcement") and seed 002 (a Core token on an endpoint API "will return the
-unauthorized error"). Every function raises ``ContractViolation(Category.AUTH, ...)`` named after its rule.
+The rules here are the standards' (RFC 9110 15.5.2: a 401 carries a ``WWW-Authenticate`` challenge; RFC 6750
+3/3.1: Bearer challenges, ``invalid_token``, ``insufficient_scope``, no error code when no token was sent;
+RFC 6749 5.1/5.2: token responses are ``no-store``, a failed client authentication is ``invalid_client``;
+RFC 7617 2: Basic challenges need a realm). What a vendor documents on top (its challenge, its error body,
+a 403 for an application without a contract) is read from the operation's documented response and cited
+with that response's ``x-source``. Every function raises ``ContractViolation(Category.AUTH, ...)``.
 """
 
 from __future__ import annotations
@@ -22,13 +22,11 @@ from apiconform.targets.session import Operation
 JSON = dict[str, Any]
 
 RFC9110_401 = 'RFC 9110 15.5.2: "The server generating a 401 response MUST send a WWW-Authenticate header field"'
-MULESOFT = 'vendor-facts.md (MuleSoft Client ID Enforcement): "401 for missing/invalid credentials"'
+RFC9110_401_MEANING = 'RFC 9110 15.5.2: 401 "lacks valid authentication credentials for the target resource"'
 RFC6750_31 = "RFC 6750 3.1"
 RFC6749_51 = 'RFC 6749 5.1: "MUST include the HTTP Cache-Control response header field with a value of no-store"'
-SEED_002_CORE_TOKEN = (
-    '002_21c12c8c54fabbce.txt: "Entering the Core API token credentials instead of the endpoint-specific '
-    'credentials ... will return the unauthorized error"'
-)
+RFC6749_52 = 'RFC 6749 5.2: invalid_client / invalid_grant; "MUST respond with an HTTP 401" after Basic client auth'
+OWASP_API8 = "OWASP API Security Top 10 2023, API8 (security misconfiguration: secrets in error messages)"
 REFUSED = (401, 403)
 _PARAM = re.compile(r'([A-Za-z0-9_-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))')
 
@@ -114,39 +112,44 @@ def _expect_status(check: str, response: httpx.Response, op: Operation, expected
         )
 
 
+def response_source(op: Operation, status: int, default: str) -> str:
+    """The documented response's ``x-source`` (the vendor's own words), else the standard's rule."""
+    found = op.raw.get("responses", {}).get(str(status)) or {}
+    source = found.get("x-source") if isinstance(found, dict) else None
+    return f"{source}; {default}" if source else default
+
+
 def missing_credentials_are_refused(response: httpx.Response, op: Operation, what: str) -> None:
     """No (or incomplete, or empty) credentials must be 401: the gateway refuses before the API answers."""
-    _expect_status("missing_credentials_are_refused", response, op, 401, what, MULESOFT)
+    source = response_source(op, 401, RFC9110_401_MEANING)
+    _expect_status("missing_credentials_are_refused", response, op, 401, what, source)
 
 
 def invalid_credentials_are_refused(response: httpx.Response, op: Operation, what: str) -> None:
-    """Malformed or unknown credentials must be 401 (client-id enforcement / RFC 7617 / RFC 6750)."""
-    _expect_status("invalid_credentials_are_refused", response, op, 401, what, MULESOFT)
+    """Malformed, unknown or nearly-right credentials must be 401: a sloppy comparison lets them through."""
+    source = response_source(op, 401, RFC9110_401_MEANING)
+    _expect_status("invalid_credentials_are_refused", response, op, 401, what, source)
 
 
-def wrong_secret_is_refused(response: httpx.Response, op: Operation) -> None:
-    """A valid client id with a wrong secret is 401: a gateway that only checks the id is open to anyone
-    who saw an id (ids are not secret; schemathesis never sends this combination)."""
-    _expect_status(
-        "wrong_secret_is_refused",
-        response,
-        op,
-        401,
-        "a valid client id with a wrong secret",
-        MULESOFT + '; 000_2f66a903044d6bbc.txt: "Reset Client Secret ... compromised"',
-    )
+def wrong_secret_is_refused(
+    response: httpx.Response, op: Operation, what: str = "a valid id with a wrong secret"
+) -> None:
+    """A valid id with a wrong secret is 401: a gateway that only checks the id is open to anyone who saw an
+    id (ids are not secret; schemathesis never sends this combination)."""
+    source = response_source(op, 401, RFC9110_401_MEANING)
+    _expect_status("wrong_secret_is_refused", response, op, 401, what, source)
 
 
 def no_contract_is_forbidden(response: httpx.Response, op: Operation) -> None:
-    """Valid credentials of an application without a contract for this API are 403 (Auth-001)."""
+    """Valid credentials of an application without an access contract for this API are 403, as documented."""
+    source = response_source(op, 403, 'RFC 9110 15.5.4: 403 "understood the request but refuses to fulfill it"')
     _expect_status(
         "no_contract_is_forbidden",
         response,
         op,
         403,
         "valid credentials of an application without a contract for this API",
-        '000_2f66a903044d6bbc.txt: "You must register your application with each Chorus API"; '
-        "vendor-facts.md: Auth-001 403",
+        source,
     )
 
 
@@ -311,52 +314,53 @@ def secret_not_echoed(response: httpx.Response, sent_secrets: list[str], op: Ope
             op,
             response,
             documented="no credential value in any response",
-            source="vendor-facts.md (seed 003): the secret is shown once; OWASP API8:2023",
+            source=OWASP_API8,
         )
 
 
-def core_token_refused_on_endpoint_api(response: httpx.Response, bundled: JSON, op: Operation) -> None:
-    """Seed 002: a Core Bearer token on Conference/FlexML/Mediator "will return the unauthorized error"."""
-    _expect_status(
-        "core_token_refused_on_endpoint_api",
-        response,
-        op,
-        401,
-        "a Core API Bearer token",
-        SEED_002_CORE_TOKEN,
-    )
-    body = _body(response)
-    if not isinstance(body, dict) or body.get("message") != "unauthorized":
-        raise _violation(
-            "core_token_refused_on_endpoint_api",
-            "the refusal does not say 'unauthorized'",
-            op,
-            response,
-            documented='{"message": "unauthorized"}',
-            source=SEED_002_CORE_TOKEN,
-        )
+def foreign_token_refused(response: httpx.Response, op: Operation, what: str) -> None:
+    """A credential of another API (a Bearer token on a Basic API) is refused with 401, as documented."""
+    source = response_source(op, 401, RFC9110_401_MEANING)
+    _expect_status("foreign_token_refused", response, op, 401, what, source)
 
 
 # -- the token endpoint ----------------------------------------------------------------------------------
-def wrong_partner_password_is_refused(response: httpx.Response, op: Operation) -> None:
-    """RFC 6749 5.2: a wrong login at the token endpoint is 401 ``invalid_client`` and issues nothing."""
-    _expect_status(
-        "wrong_partner_password_is_refused",
-        response,
-        op,
-        401,
-        "a wrong partner password",
-        'RFC 6749 5.2: "invalid_client ... 401"; vendor-facts.md: "401 bad credentials"',
-    )
+TOKEN_REFUSALS = ("invalid_client", "invalid_grant", "unauthorized_client")
+
+
+def wrong_token_credentials_refused(response: httpx.Response, op: Operation, what: str, basic_auth: bool) -> None:
+    """RFC 6749 5.2: a wrong secret or password at the token endpoint is 400/401 with ``invalid_client`` or
+    ``invalid_grant`` and issues nothing; after Basic client authentication ``invalid_client`` MUST be 401."""
+    source = response_source(op, response.status_code, RFC6749_52)
     body = _body(response)
-    if not isinstance(body, dict) or body.get("error") != "invalid_client" or "access_token" in body:
+    error = body.get("error") if isinstance(body, dict) else None
+    issued = isinstance(body, dict) and "access_token" in body
+    if response.status_code not in (400, 401) or issued:
         raise _violation(
-            "wrong_partner_password_is_refused",
-            "the body is not error=invalid_client",
+            "wrong_token_credentials_refused",
+            f"{what}: answered {response.status_code}{' with a token' if issued else ''}",
             op,
             response,
-            documented='{"error": "invalid_client"}',
-            source="RFC 6749 5.2",
+            documented="400 or 401 with error invalid_client or invalid_grant, no access_token",
+            source=source,
+        )
+    if error not in TOKEN_REFUSALS:
+        raise _violation(
+            "wrong_token_credentials_refused",
+            f"{what}: the body does not name the error",
+            op,
+            response,
+            documented='{"error": "invalid_client" | "invalid_grant", ...}',
+            source=source,
+        )
+    if basic_auth and error == "invalid_client" and response.status_code != 401:
+        raise _violation(
+            "wrong_token_credentials_refused",
+            f"{what}: invalid_client after Basic client authentication answered {response.status_code}",
+            op,
+            response,
+            documented="401",
+            source=RFC6749_52,
         )
 
 
@@ -365,7 +369,7 @@ def token_response_not_cacheable(response: httpx.Response, op: Operation) -> Non
     if response.status_code != 200:
         raise _violation(
             "token_response_not_cacheable",
-            "the partner login got no token",
+            "the main credential got no token",
             op,
             response,
             documented="200 with a token",

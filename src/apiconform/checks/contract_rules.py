@@ -2,9 +2,9 @@
 
 - ``boundary_violations_rejected``: a valid request with one documented constraint broken (a 2-character
   accountName, ``count`` 21, an unknown test type) gets the documented validation status, not data.
-- ``read_only_attributes_refused``: attributes the contract marks ``readOnly`` (CarrierX ``cps_limit``,
-  ``endpoint_sid``) cannot be written (seed 002: "the user can neither set nor modify it").
-- ``pagination_consistent``: consecutive pages do not overlap and ``has_more`` tells the truth.
+- ``read_only_attributes_refused``: attributes the contract marks ``readOnly`` cannot be written.
+- ``pagination_consistent``: consecutive pages do not overlap and the "more" flag tells the truth, with the
+  parameter and field names the contract gives (``x-apiconform-records.page``).
 """
 
 from __future__ import annotations
@@ -127,7 +127,7 @@ def boundary_violations_rejected(session: TargetSession, env: Environment, op: O
     """Each single-constraint violation gets a documented validation status (400/422). Returns how many."""
     expected = validation_statuses(op)
     base = sample_request(session, env, op)
-    auth = session.auth_headers(env, op.api)
+    auth = session.present(env, op.api)
     cases: list[tuple[str, Request]] = [
         (label, {**base, "body": bad}) for label, bad in body_violations(session, op, base.get("body"))
     ]
@@ -177,7 +177,7 @@ def _example(prop: JSON) -> Any:
 def read_only_attributes_refused(session: TargetSession, env: Environment, op: Operation) -> int:
     expected = validation_statuses(op)
     base = sample_request(session, env, op)
-    auth = session.auth_headers(env, op.api)
+    auth = session.present(env, op.api)
     attributes = read_only_properties(session, op)
     for name, value in attributes.items():
         body = {**(base.get("body") or {}), name: value}
@@ -190,49 +190,59 @@ def read_only_attributes_refused(session: TargetSession, env: Environment, op: O
                 received=f"HTTP {response.status_code}",
                 documented=f"HTTP {' or '.join(map(str, expected))} (read only: set by the system)",
                 operation=f"{op.api} {op.label} ({env})",
-                source='002_21c12c8c54fabbce.txt: "read only | The attribute is set by the system and the user '
-                'can neither set nor modify it."',
+                source="the schema marks it readOnly (JSON Schema 2020-12 validation 9.4: "
+                '"managed exclusively by the owning authority")',
             )
     return len(attributes)
 
 
+def _page(op: Operation) -> JSON:
+    page = op.records.get("page")
+    return dict(page) if isinstance(page, dict) else {}
+
+
 def is_paginated(op: Operation) -> bool:
-    names = {p.get("name") for p in op.raw.get("parameters", []) if p.get("in") == "query"}
-    return op.method == "GET" and {"limit", "offset"} <= names
+    """GET listings whose contract names their page parameters and total (``x-apiconform-records.page``)."""
+    page = _page(op)
+    return op.method == "GET" and all(page.get(k) for k in ("size", "offset", "total"))
 
 
 def pagination_consistent(session: TargetSession, env: Environment, op: Operation, limit: int = 3) -> bool:
-    """Two consecutive pages: no item twice, has_more true while total says more remain.
+    """Two consecutive pages: no item twice, the "more" flag true while the total says more remain.
 
     Returns False (nothing checked) when the target holds too few items to fill two pages."""
+    page = _page(op)
+    size, offset_name, items_field = str(page["size"]), str(page["offset"]), str(op.records.get("items") or "")
+    total_field, more_field = str(page["total"]), str(page.get("has_more") or "")
     base = sample_request(session, env, op)
-    auth = session.auth_headers(env, op.api)
-    query = {k: v for k, v in base.get("query", {}).items() if k not in {"limit", "offset", "filter"}}
+    auth = session.present(env, op.api)
+    query = {k: v for k, v in base.get("query", {}).items() if k not in {size, offset_name, "filter"}}
     pages = []
     for offset in (0, limit):
-        response = send_sample(session, env, op, auth, {**base, "query": {**query, "limit": limit, "offset": offset}})
+        request = {**base, "query": {**query, size: limit, offset_name: offset}}
+        response = send_sample(session, env, op, auth, request)
         pages.append(response.json() if response.is_success else {})
     first, second = pages
-    total = first.get("total")
-    items = [first.get("items", []), second.get("items", [])]
+    total = first.get(total_field)
+    items = [first.get(items_field, []), second.get(items_field, [])]
     if not isinstance(total, int) or total <= limit:
         return False
     keys = [{_identity(item) for item in page} for page in items]
     problems = []
     if keys[0] & keys[1]:
         problems.append("the second page repeats items of the first (offset ignored)")
-    if first.get("has_more") is not True:
-        problems.append(f"has_more is {first.get('has_more')!r} on the first page although total is {total}")
+    more = first.get(more_field) if more_field else True
+    if more is not True:
+        problems.append(f"{more_field} is {more!r} on the first page although {total_field} is {total}")
     if problems:
         raise ContractViolation(
             Category.CONTRACT,
             "pagination_consistent",
             "; ".join(problems),
-            received=f"page 1 has_more={first.get('has_more')!r}, total={total}",
-            documented="offset skips items; has_more true while offset + count < total",
+            received=f"page 1 {more_field}={more!r}, {total_field}={total}",
+            documented=f"{offset_name} skips items; {more_field} true while {offset_name} + items < {total_field}",
             operation=f"{op.api} {op.label} ({env})",
-            source='vendor-facts.md (CarrierX): "Lists: query limit (default 10, max 1000), offset (default 0) ... '
-            'envelope {count, has_more, items[], limit, offset, pagination{next?}, total}"',
+            source=str(op.raw.get("x-source", "the operation's x-apiconform-records.page"))[:300],
         )
     return True
 

@@ -1,7 +1,7 @@
 """Environment separation: credentials and data of sandbox and production never cross.
 
 Seed 000 (000_2f66a903044d6bbc.txt): "The Client ID and Client Secret are unique to each of the API Sandbox
-and Production environments" and "do not use the same Anypoint Application for connecting to both the
+and Production environments" and "do not use the same Application for connecting to both the
 Production and Sandbox environments". A production API that accepts sandbox credentials lets test code
 touch live lines; a production API that answers with sandbox records returns fiction to customers. Every
 function raises ``ContractViolation(Category.ENVIRONMENT, ...)`` named after its rule.
@@ -31,7 +31,7 @@ def _received(response: httpx.Response) -> str:
 def credentials_bound_to_environment(
     response: httpx.Response, op: Operation, what: str, issued_in: str, sent_to: str
 ) -> None:
-    """Credentials (client pair, Basic login, Core token, partner login) of one environment are 401 in the
+    """Credentials (API keys, Basic login, token, token-endpoint login) of one environment are 401 in the
     other: each environment has its own applications and secrets (seed 000)."""
     if response.status_code != 401:
         raise ContractViolation(

@@ -16,9 +16,11 @@ from schemathesis import GenerationMode
 from apiconform.checks.failures import Category, ContractViolation
 from apiconform.checks.samples import generation_settings, known_cases, schemathesis_operation
 from apiconform.config.model import Environment
+from apiconform.contracts.security import Security
 from apiconform.targets.session import Operation, TargetSession
 
 MAX_REPORTED = 8
+_NO_SECURITY = Security("api_key")
 
 
 def success_schema(session: TargetSession, op: Operation, status: int) -> dict[str, Any] | None:
@@ -56,19 +58,18 @@ def field_violations(schema: dict[str, Any], body: Any) -> list[str]:
 
 def fields_keep_types(session: TargetSession, env: Environment, op: Operation) -> int:
     """Return how many successful JSON responses were inspected; raise on the first drifting one."""
-    if op.operation_id == "createToken":  # its only valid input is a credential: ask for real tokens
-        return sum(
-            _inspect(session, env, op, session.request_token(env, "partner", scopes))
-            for scopes in (None, ["endpoints.read"])
-        )
+    if op.issues_tokens:  # its only valid input is a credential: ask for real tokens, also with one scope
+        role = session.require_role(env, op.api)
+        scopes = (session.security(op.api) or _NO_SECURITY).scopes[:1]
+        return sum(_inspect(session, env, op, session.tokens.request(env, op.api, role, s)) for s in (None, scopes))
     st_op = schemathesis_operation(op)
-    auth = session.auth_headers(env, op.api)
+    auth = session.present(env, op.api)
     inspected = 0
 
     def check(case: Any) -> None:
         nonlocal inspected
-        kwargs = case.as_transport_kwargs(base_url=session.base_url(env, op.api), headers=auth)
-        inspected += _inspect(session, env, op, session.send_transport(env, op, kwargs))
+        kwargs = case.as_transport_kwargs(base_url=session.base_url(env, op.api), headers=auth.headers)
+        inspected += _inspect(session, env, op, session.send_transport(env, op, kwargs, auth))
 
     test: Any = given(case=st_op.as_strategy(generation_mode=GenerationMode.POSITIVE))(check)
     for known in known_cases(session, env, op):

@@ -1,4 +1,4 @@
-"""Rate-limit rules (seed 003 plans; vendor-facts.md: Chorus X-RateLimit-*, the 429 body; RFC 6585).
+"""Rate-limit rules (seed 003 plans; the X-RateLimit-* header family and the 429 the contract documents; RFC 6585).
 
 The suite spends the limited role's quota on one operation and hands the answers here as
 ``LimitCall`` records; each function checks one documented rule and raises a ``ContractViolation``
@@ -26,11 +26,7 @@ SEED_PLANS = (
     'during a specified time interval"'
 )
 SEED_USAGE = '003_8fdf1104dfad6f49.txt: "you can see the usage compared to the rate limit of the plan"'
-SOURCE_HEADERS = "vendor-facts.md (Chorus): responses carry X-RateLimit-Limit/Remaining/Reset"
-SOURCE_429_BODY = (
-    'vendor-facts.md (seed 003): 429 {"httpCode":"429","httpMessage":"Too Many Requests",'
-    '"moreInformation":"Rate Limit exceeded"}'
-)
+SOURCE_HEADERS = "the success responses' documented X-RateLimit-Limit/Remaining/Reset headers"
 SOURCE_RETRY_AFTER = (
     "RFC 6585 section 4 / RFC 9110 10.2.3: 429 with Retry-After in delay-seconds; ARCHITECTURE.md: 429 gw + Retry-After"
 )
@@ -124,7 +120,7 @@ def probe_operation(session: TargetSession, env: Environment, api: str) -> Opera
 
 
 def limit_headers_required(session: TargetSession, op: Operation) -> bool:
-    """Whether the operation's success response declares X-RateLimit-Limit as required (Chorus does)."""
+    """Whether the operation's success response declares X-RateLimit-Limit as required."""
     bundled = session.documents[op.api].bundled
     for status, response in op.raw.get("responses", {}).items():
         if not str(status).startswith("2"):
@@ -163,7 +159,7 @@ def too_many_requests_validator(bundled: JSON, op: Operation) -> Draft202012Vali
 
 # -- rules ---------------------------------------------------------------------------------------
 def limit_announced(first: LimitCall, required: bool, operation: str) -> int | None:
-    """The plan's limit from the first answer's X-RateLimit-Limit (vendor-facts.md: Chorus sends it).
+    """The plan's limit from the first answer's X-RateLimit-Limit (where the contract documents it).
 
     None when the header is absent and the contract does not require it (the suite then skips);
     a violation when the contract requires it.
@@ -188,7 +184,7 @@ def window_rolled_over(calls: list[LimitCall]) -> bool:
 
 
 def remaining_counts_down(calls: list[LimitCall], limit: int, operation: str) -> None:
-    """X-RateLimit-Remaining = Limit - calls made in the window, one less per call (seed 003, Chorus)."""
+    """X-RateLimit-Remaining = Limit - calls made in the window, one less per call (seed 003)."""
     served = [c for c in calls if not c.refused]
     for call in served:
         if call.limit != limit or call.remaining is None:
@@ -273,8 +269,10 @@ def retry_after_present(refused: LimitCall, operation: str) -> None:
         )
 
 
-def too_many_requests_documented(refused: LimitCall, validator: Draft202012Validator | None, operation: str) -> None:
-    """The 429 body is the documented gateway error (vendor-facts.md, seed 003), validated by the contract."""
+def too_many_requests_documented(
+    refused: LimitCall, validator: Draft202012Validator | None, operation: str, source: str
+) -> None:
+    """The 429 body is the one the contract documents (its schema), cited with that response's ``x-source``."""
     if validator is None:
         return
     if refused.body is None:
@@ -284,7 +282,7 @@ def too_many_requests_documented(refused: LimitCall, validator: Draft202012Valid
             "the 429 answer has no JSON body",
             received=f"Content-Type: {refused.content_type!r}",
             documented="application/json gateway error",
-            source=SOURCE_429_BODY,
+            source=source,
             operation=operation,
         )
     errors = sorted(validator.iter_errors(refused.body), key=lambda e: list(e.absolute_path))
@@ -296,7 +294,7 @@ def too_many_requests_documented(refused: LimitCall, validator: Draft202012Valid
             f"the 429 body breaks its schema at {where}: {errors[0].message}",
             received=refused.body,
             documented="the operation's 429 response schema",
-            source=SOURCE_429_BODY,
+            source=source,
             operation=operation,
         )
 

@@ -16,7 +16,8 @@ from schemathesis import GenerationMode
 
 from apiconform.config.model import Environment
 from apiconform.contracts import load_api
-from apiconform.targets.session import Operation, TargetSession
+from apiconform.contracts.security import schemes
+from apiconform.targets.session import Operation, Presented, TargetSession
 
 Request = dict[str, Any]  # keys: path_parameters, query, headers, body, form
 
@@ -54,8 +55,7 @@ def _from_case(case: Any, op: Operation) -> Request:
 
 
 def _is_security_header(op: Operation, name: str) -> bool:
-    schemes = load_api(op.api).bundled.get("components", {}).get("securitySchemes", {})
-    names = {s.get("name", "").lower() for s in schemes.values() if s.get("type") == "apiKey"}
+    names = {str(s.get("name", "")).lower() for s in schemes(op.api).values() if s.get("type") == "apiKey"}
     return name.lower() in names or name.lower() == "authorization"
 
 
@@ -111,16 +111,16 @@ def send_sample(
     session: TargetSession,
     env: Environment,
     op: Operation,
-    auth: dict[str, str],
+    auth: Presented,
     request: Request | None = None,
 ) -> Any:
-    """Send a sample request with the given credential headers (which replace any generated ones)."""
+    """Send a sample request with the given credentials (which replace any generated values of the same name)."""
     request = request or sample_request(session, env, op)
-    headers = {**request.get("headers", {}), **auth}
     return session.send(
         env,
         op,
-        headers=headers,
+        auth,
+        headers=request.get("headers", {}),
         path_parameters=request.get("path_parameters"),
         query=request.get("query"),
         body=request.get("body"),

@@ -2,6 +2,8 @@
 
 Credential fields hold the *names* of environment variables, never the values; the validator
 rejects anything that does not look like a variable name so a pasted secret is caught at load time.
+Everything a vendor does differently from the documentation's silence (token flow, client
+authentication, operations it does not offer, inputs per environment) is said here, never in code.
 """
 
 from __future__ import annotations
@@ -14,6 +16,19 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl, PrivateAttr, field_v
 
 ENV_VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 Environment = Literal["sandbox", "production"]
+Purpose = Literal["main", "other_organisation", "small_plan", "missing_scope", "no_contract"]
+PURPOSES: dict[str, str] = {
+    "main": "the application the suites call every API with",
+    "other_organisation": "an application of another organisation (isolation suite)",
+    "small_plan": "an application on a plan with a small per-operation limit (rate-limits suite)",
+    "missing_scope": "a credential whose token or plan lacks a scope the API documents (auth suite)",
+    "no_contract": "an application without an access contract for the APIs listed in `apis` (auth suite)",
+}
+# Credential fields with a meaning of their own; an apiKey scheme adds its own field name.
+# ``app_id`` is the application's id in a vendor portal that exposes usage (rate-limits suite).
+GENERIC_FIELDS = ("client_id", "client_secret", "username", "password", "token", "app_id")
+ClientAuth = Literal["client_secret_basic", "client_secret_post", "none"]
+Flow = Literal["client_credentials", "password"]
 
 
 class _Strict(BaseModel):
@@ -27,22 +42,19 @@ class Budget(_Strict):
     max_requests: Annotated[int, Field(gt=0)] = 5000
 
 
-class EnvironmentConfig(_Strict):
-    production: bool = False
-    base_urls: dict[str, HttpUrl] = Field(default_factory=dict)
-    credentials: dict[str, dict[str, str]] = Field(default_factory=dict)
+class CredentialConfig(BaseModel):
+    """One credential: what it is for, which APIs, and the variable behind each scheme field."""
 
-    @field_validator("credentials")
-    @classmethod
-    def _names_not_values(cls, value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
-        for role, fields in value.items():
-            for field_name, variable in fields.items():
-                if not ENV_VAR_NAME.match(variable):
-                    raise ValueError(
-                        f"credentials.{role}.{field_name} must name an environment variable "
-                        "(letters, digits, _), not hold the secret itself"
-                    )
-        return value
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    purpose: Purpose = "main"
+    apis: list[str] | None = None
+    scopes: list[str] | None = None  # missing_scope: the scopes its token is granted
+
+    @property
+    def fields(self) -> dict[str, str]:
+        """Scheme field -> environment variable name."""
+        return {str(k): str(v) for k, v in (self.model_extra or {}).items()}
 
 
 class KnownInput(_Strict):
@@ -50,6 +62,45 @@ class KnownInput(_Strict):
     query: dict[str, Any] = Field(default_factory=dict)
     headers: dict[str, str] = Field(default_factory=dict)
     body: Any = None
+
+
+class EnvironmentConfig(_Strict):
+    production: bool = False
+    base_urls: dict[str, HttpUrl] = Field(default_factory=dict)
+    token_urls: dict[str, HttpUrl] = Field(default_factory=dict)
+    credentials: dict[str, CredentialConfig] = Field(default_factory=dict)
+    known_inputs: dict[str, dict[str, list[KnownInput]]] = Field(default_factory=dict)
+
+    @field_validator("credentials")
+    @classmethod
+    def _names_not_values(cls, value: dict[str, CredentialConfig]) -> dict[str, CredentialConfig]:
+        for role, credential in value.items():
+            for field_name, variable in credential.fields.items():
+                if not isinstance(variable, str) or not ENV_VAR_NAME.match(variable):
+                    raise ValueError(
+                        f"credentials.{role}.{field_name} must name an environment variable "
+                        "(letters, digits, _), not hold the secret itself"
+                    )
+        return value
+
+
+class TokenConfig(_Strict):
+    """How this vendor's token endpoint wants to be asked (RFC 6749 sections 2.3.1, 4.3, 4.4)."""
+
+    flow: Flow | None = None
+    client_auth: ClientAuth | None = None
+    scope_param: str = "scope"
+    extra_params: dict[str, str] = Field(default_factory=dict)
+    renew_before_seconds: Annotated[float, Field(ge=0)] = 30.0
+
+
+class ApiConfig(_Strict):
+    """Per-API settings of a target: operations it offers, how tokens are requested."""
+
+    include: list[str] = Field(default_factory=list)
+    exclude: list[str] = Field(default_factory=list)
+    exclude_reason: str = "excluded by the target configuration"
+    token: TokenConfig = Field(default_factory=TokenConfig)
 
 
 class TargetConfig(_Strict):
@@ -60,6 +111,7 @@ class TargetConfig(_Strict):
     allow_writes: bool = False
     budget: Budget = Field(default_factory=Budget)
     environments: dict[Environment, EnvironmentConfig] = Field(default_factory=dict)
+    apis: dict[str, ApiConfig] = Field(default_factory=dict)
     path_overrides: dict[str, dict[str, str]] = Field(default_factory=dict)
     known_inputs: dict[str, dict[str, list[KnownInput]]] = Field(default_factory=dict)
 
@@ -80,8 +132,9 @@ class Defaults(_Strict):
 
 class ConfigFile(_Strict):
     defaults: Defaults = Field(default_factory=Defaults)
+    contracts: list[str] = Field(default_factory=list)
     targets: dict[str, TargetConfig] = Field(default_factory=dict)
-    _source_dir: Path | None = PrivateAttr(default=None)  # relative paths (dotenv) resolve from here
+    _source_dir: Path | None = PrivateAttr(default=None)  # relative paths (dotenv, contracts) resolve from here
 
     @property
     def source_dir(self) -> Path | None:

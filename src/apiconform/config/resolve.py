@@ -16,12 +16,32 @@ from typing import Any
 from dotenv import dotenv_values
 from pydantic import SecretStr, ValidationError
 
-from apiconform.config.model import Budget, ConfigFile, Environment, TargetConfig
+from apiconform.config.model import (
+    GENERIC_FIELDS,
+    ApiConfig,
+    Budget,
+    ConfigFile,
+    CredentialConfig,
+    Environment,
+    TargetConfig,
+)
 from apiconform.errors import ConfigError
 from apiconform.reporting.redaction import register_secret
 
 DEFAULT_CONFIG_NAME = "apiconform.toml"
 EMBEDDED = "embedded"
+
+
+@dataclass(frozen=True)
+class Role:
+    """What a configured credential is for: its purpose and, optionally, the APIs it serves it for."""
+
+    purpose: str = "main"
+    apis: tuple[str, ...] | None = None
+    scopes: tuple[str, ...] | None = None
+
+    def serves(self, api: str) -> bool:
+        return self.apis is None or api in self.apis
 
 
 @dataclass(frozen=True)
@@ -33,6 +53,8 @@ class EnvironmentTarget:
     base_urls: dict[str, str]
     credentials: dict[str, dict[str, SecretStr]] = field(default_factory=dict)
     missing: tuple[str, ...] = ()
+    roles: dict[str, Role] = field(default_factory=dict)
+    token_urls: dict[str, str] = field(default_factory=dict)
 
     def credential(self, role: str) -> dict[str, str] | None:
         """The values of one role's credential, or None when the role is not configured or incomplete."""
@@ -41,14 +63,25 @@ class EnvironmentTarget:
             return None
         return {name: value.get_secret_value() for name, value in fields.items()}
 
+    def role(self, name: str) -> Role:
+        return self.roles.get(name, Role())
+
 
 @dataclass(frozen=True)
 class PortalAccess:
-    """Portal operations (lifecycle suite): only the embedded sandbox has them as an API."""
+    """Portal operations (lifecycle suite): only the embedded sandbox has them as an API.
+
+    ``organisation`` and the plans are what the lifecycle tests register applications with: an open plan
+    (contracts activated at once) and a restricted one (contracts wait for an admin's approval).
+    """
 
     url: str
     developer: dict[str, SecretStr]
     admin: dict[str, SecretStr]
+    api: str
+    organisation: str
+    open_plan: str
+    restricted_plan: str
 
 
 @dataclass(frozen=True)
@@ -62,6 +95,10 @@ class Target:
     path_overrides: dict[str, dict[str, str]] = field(default_factory=dict)
     known_inputs: dict[Environment, dict[str, dict[str, list[dict[str, Any]]]]] = field(default_factory=dict)
     portal: PortalAccess | None = None
+    api_settings: dict[str, ApiConfig] = field(default_factory=dict)
+
+    def settings(self, api: str) -> ApiConfig:
+        return self.api_settings.get(api) or ApiConfig()
 
     def apis(self) -> list[str]:
         names: set[str] = set()
@@ -99,6 +136,10 @@ def _known_keys(loc: tuple[Any, ...]) -> list[str]:
         return sorted(model.Budget.model_fields)
     if len(loc) == 4 and loc[2] == "environments":
         return sorted(model.EnvironmentConfig.model_fields)
+    if len(loc) == 4 and loc[2] == "apis":
+        return sorted(model.ApiConfig.model_fields)
+    if len(loc) == 5 and loc[2] == "apis" and loc[4] == "token":
+        return sorted(model.TokenConfig.model_fields)
     return []
 
 
@@ -118,28 +159,79 @@ def load_config(path: Path | None = None) -> ConfigFile:
         config = ConfigFile.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_format_validation_error(path, exc)) from None
-    _check_api_names(path, config)
     config._source_dir = path.resolve().parent
+    _use_contract_folders(path, config)
+    _check_api_names(path, config)
+    _check_credential_fields(path, config)
     return config
 
 
-def _check_api_names(path: Path, config: ConfigFile) -> None:
-    from apiconform.contracts import api_documents
+def _use_contract_folders(path: Path, config: ConfigFile) -> None:
+    """Make the users' contract folders visible to the one loader, and validate what they hold."""
+    from apiconform.contracts import set_contract_folders
+    from apiconform.contracts.validation import contract_folder_problems
 
-    known = [doc.name for doc in api_documents()]
+    folders = [(path.resolve().parent / folder) for folder in config.contracts]
+    for folder in folders:
+        if not folder.is_dir():
+            raise ConfigError(f"{path}: contracts: folder {folder} not found; create it or remove it from 'contracts'")
+    set_contract_folders(folders)
+    for folder in folders:
+        problems = contract_folder_problems(folder)
+        if problems:
+            raise ConfigError("\n".join(problems))
+
+
+def _check_api_names(path: Path, config: ConfigFile) -> None:
+    from apiconform.contracts import api_names
+
+    known = api_names()
     for target_name, target in config.targets.items():
+        prefix = f"targets.{target_name}"
         named = [
-            (f"targets.{target_name}.environments.{env}.base_urls.{api}", api)
+            (f"{prefix}.environments.{env}.{section}.{api}", api)
             for env, env_config in target.environments.items()
-            for api in env_config.base_urls
+            for section, mapping in (
+                ("base_urls", env_config.base_urls),
+                ("token_urls", env_config.token_urls),
+                ("known_inputs", env_config.known_inputs),
+            )
+            for api in mapping
         ]
-        named += [(f"targets.{target_name}.path_overrides.{api}", api) for api in target.path_overrides]
-        named += [(f"targets.{target_name}.known_inputs.{api}", api) for api in target.known_inputs]
+        named += [
+            (f"{prefix}.environments.{env}.credentials.{role}.apis", api)
+            for env, env_config in target.environments.items()
+            for role, credential in env_config.credentials.items()
+            for api in credential.apis or []
+        ]
+        named += [(f"{prefix}.path_overrides.{api}", api) for api in target.path_overrides]
+        named += [(f"{prefix}.known_inputs.{api}", api) for api in target.known_inputs]
+        named += [(f"{prefix}.apis.{api}", api) for api in target.apis]
         for where, api in named:
             if api not in known:
                 close = difflib.get_close_matches(api, known, n=1)
                 hint = f"did you mean {close[0]!r}?" if close else f"known APIs: {', '.join(known)}"
                 raise ConfigError(f"{path}: {where}: unknown API {api!r}; {hint}")
+
+
+def _check_credential_fields(path: Path, config: ConfigFile) -> None:
+    """A credential field must be one a scheme can use: a typo would otherwise fail every test that needs it."""
+    from apiconform.contracts import api_names
+    from apiconform.contracts.security import credential_fields
+
+    for target_name, target in config.targets.items():
+        for env, env_config in target.environments.items():
+            for role, credential in env_config.credentials.items():
+                apis = credential.apis or list(env_config.base_urls) or api_names()
+                allowed = sorted({*GENERIC_FIELDS, *(f for api in apis for f in credential_fields(api))})
+                for field_name in credential.fields:
+                    if field_name not in allowed:
+                        close = difflib.get_close_matches(field_name, allowed, n=1)
+                        hint = f"did you mean {close[0]!r}?" if close else f"allowed: {', '.join(allowed)}"
+                        raise ConfigError(
+                            f"{path}: targets.{target_name}.environments.{env}.credentials.{role}: "
+                            f"unknown credential field {field_name!r}; {hint}"
+                        )
 
 
 def _environment_values(target: TargetConfig, base_dir: Path) -> Mapping[str, str | None]:
@@ -166,7 +258,8 @@ def resolve_target(name: str, config: ConfigFile, base_dir: Path | None = None) 
     for env_name, env_config in target.environments.items():
         creds: dict[str, dict[str, SecretStr]] = {}
         missing: list[str] = []
-        for role, fields in env_config.credentials.items():
+        for role, credential in env_config.credentials.items():
+            fields = credential.fields
             resolved: dict[str, SecretStr] = {}
             for field_name, variable in fields.items():
                 value = values.get(variable)
@@ -183,13 +276,11 @@ def resolve_target(name: str, config: ConfigFile, base_dir: Path | None = None) 
             base_urls={api: str(url).rstrip("/") for api, url in env_config.base_urls.items()},
             credentials=creds,
             missing=tuple(missing),
+            roles={role: _role(c) for role, c in env_config.credentials.items()},
+            token_urls={api: str(url) for api, url in env_config.token_urls.items()},
         )
     known_inputs = {
-        env: {
-            api: {op: [ki.model_dump(exclude_defaults=True) for ki in inputs] for op, inputs in ops.items()}
-            for api, ops in target.known_inputs.items()
-        }
-        for env in environments
+        env: _known_inputs(target.known_inputs, target.environments[env].known_inputs) for env in environments
     }
     return Target(
         name=name,
@@ -199,4 +290,24 @@ def resolve_target(name: str, config: ConfigFile, base_dir: Path | None = None) 
         description=target.description,
         path_overrides=target.path_overrides,
         known_inputs=known_inputs,
+        api_settings=dict(target.apis),
     )
+
+
+def _role(credential: CredentialConfig) -> Role:
+    return Role(
+        purpose=credential.purpose,
+        apis=tuple(credential.apis) if credential.apis is not None else None,
+        scopes=tuple(credential.scopes) if credential.scopes is not None else None,
+    )
+
+
+def _known_inputs(*layers: dict[str, dict[str, list[Any]]]) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """Inputs for every environment, then the environment's own (a vendor's sandbox and production publish
+    different test accounts); an operation given in the environment replaces the target-wide list."""
+    out: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for layer in layers:
+        for api, ops in layer.items():
+            for op, inputs in ops.items():
+                out.setdefault(api, {})[op] = [ki.model_dump(exclude_defaults=True) for ki in inputs]
+    return out

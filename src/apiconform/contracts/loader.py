@@ -125,35 +125,72 @@ class ApiDocument:
                     yield method.upper(), path, operation
 
 
+_EXTRA_ROOTS: list[Path] = []
+
+
+def set_contract_folders(folders: list[Path]) -> None:
+    """Add users' contract folders (laid out like ``schemas/``) to the shipped ones; the config layer calls it."""
+    resolved = [folder.resolve() for folder in folders]
+    for folder in resolved:
+        if not folder.is_dir():
+            raise ConfigError(f"contract folder {folder} not found; create it or remove it from 'contracts'")
+    _EXTRA_ROOTS[:] = resolved
+
+
+def contract_roots() -> list[Path]:
+    """Where OpenAPI documents are looked up: ``schemas/`` first, then the users' folders in the order given."""
+    return [schemas_dir(), *_EXTRA_ROOTS]
+
+
+def _document_paths() -> dict[str, Path]:
+    """API name (file stem) -> document path over every root; a name defined twice is a configuration error."""
+    found: dict[str, Path] = {}
+    for root in contract_roots():
+        for path in sorted(root.rglob("*" + OPENAPI_SUFFIX)):
+            name = path.name[: -len(OPENAPI_SUFFIX)]
+            if name in found:
+                raise ConfigError(
+                    f"{path}: API name {name!r} is already defined by {found[name]}; rename the file "
+                    "(the file stem is the API name)"
+                )
+            found[name] = path
+    return found
+
+
 def api_documents() -> list[ApiDocument]:
-    """Every OpenAPI document under ``schemas/``, sorted by name."""
-    root = schemas_dir()
-    return [load_api(p.name[: -len(OPENAPI_SUFFIX)]) for p in sorted(root.rglob("*" + OPENAPI_SUFFIX))]
+    """Every OpenAPI document of every contract root, sorted by name."""
+    return [load_api(name) for name in sorted(_document_paths())]
+
+
+def api_names() -> list[str]:
+    """The names of every API a target may configure."""
+    return sorted(_document_paths())
 
 
 @cache
-def _load_api(name: str) -> ApiDocument:
-    root = schemas_dir()
-    matches = sorted(root.rglob(name + OPENAPI_SUFFIX))
-    if not matches:
-        known = sorted(p.name[: -len(OPENAPI_SUFFIX)] for p in root.rglob("*" + OPENAPI_SUFFIX))
-        raise ConfigError(f"no OpenAPI document named {name!r} in {root}; known: {', '.join(known)}")
-    path = matches[0]
+def _load_api(name: str, roots: tuple[Path, ...]) -> ApiDocument:
+    paths = _document_paths()
+    if name not in paths:
+        raise ConfigError(
+            f"no OpenAPI document named {name!r} in {', '.join(map(str, roots))}; known: {', '.join(sorted(paths))}"
+        )
+    path = paths[name]
+    root = next(r for r in roots if path.is_relative_to(r))
     raw = _read_json(path)
-    return ApiDocument(name=name, vendor=path.parent.name, path=path, raw=raw, bundled=_bundle(raw, path))
+    return ApiDocument(name=name, vendor=path.parent.name, path=path, raw=raw, bundled=_bundle(raw, path, root))
 
 
 def load_api(name: str) -> ApiDocument:
     """An OpenAPI document by name (``att-end-customer-lookup``), raw and bundled."""
-    return _load_api(name)
+    return _load_api(name, tuple(contract_roots()))
 
 
-def _component_name(path: Path) -> str:
-    rel = path.relative_to(schemas_dir()).as_posix()
+def _component_name(path: Path, root: Path) -> str:
+    rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
     return rel.removesuffix(".json").replace("/", "__")
 
 
-def _bundle(document: JSON, doc_path: Path) -> JSON:
+def _bundle(document: JSON, doc_path: Path, root: Path) -> JSON:
     """Inline every external ``$ref`` of an OpenAPI document under ``components/schemas``."""
     collected: JSON = {}
     pending: list[Path] = []
@@ -165,7 +202,7 @@ def _bundle(document: JSON, doc_path: Path) -> JSON:
         path = Path(os.path.normpath(base.parent / file_part))
         if not path.is_file():
             raise ConfigError(f"{base}: $ref {ref!r} points to a missing file {path}")
-        name = _component_name(path)
+        name = _component_name(path, root)
         if name not in collected:
             collected[name] = {}
             pending.append(path)
@@ -192,7 +229,7 @@ def _bundle(document: JSON, doc_path: Path) -> JSON:
     bundled: JSON = rewrite(copy.deepcopy(document), doc_path, None)
     while pending:
         path = pending.pop()
-        name = _component_name(path)
+        name = _component_name(path, root)
         collected[name] = rewrite(_load_file(path), path, f"#/components/schemas/{name}")
     bundled.setdefault("components", {}).setdefault("schemas", {}).update(collected)
     return bundled

@@ -16,10 +16,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from apiconform.checks.failures import Category
-from apiconform.errors import TargetUnavailable
+from apiconform.errors import ConfigError, TargetUnavailable
 from apiconform.reporting.redaction import redact_text
 
 _RECORDS = pytest.StashKey[list[dict[str, Any]]]()
+CONFIGURATION = "configuration-problem"
 
 
 def _category(call: pytest.CallInfo[None]) -> str | None:
@@ -30,6 +31,8 @@ def _category(call: pytest.CallInfo[None]) -> str | None:
         return category.value
     if call.excinfo.errisinstance(TargetUnavailable):
         return Category.UNAVAILABLE.value
+    if call.excinfo.errisinstance(ConfigError):
+        return CONFIGURATION
     return None
 
 
@@ -58,6 +61,12 @@ def record(item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo[N
             "message": message,
         }
     )
+
+
+def configuration_problems(config: pytest.Config) -> list[str]:
+    """The distinct configuration problems that stopped tests (a refused credential, a missing field)."""
+    found = [r["message"].strip().splitlines()[0] for r in records_of(config) if r["category"] == CONFIGURATION]
+    return list(dict.fromkeys(m for m in found if m))
 
 
 def records_of(config: pytest.Config) -> list[dict[str, Any]]:
@@ -98,4 +107,10 @@ def print_summary(terminalreporter: Any, config: pytest.Config, session: Any) ->
         first = rec["message"].strip().splitlines()[0] if rec["message"].strip() else ""
         label = escape(f"[{rec['category'] or 'uncategorised'}]")
         console.print(f"  FAILED {escape(rec['nodeid'].split('::')[-1])} {label} {escape(first[:150])}")
+    problems = configuration_problems(config)
+    stopped = sum(1 for r in records if r["category"] == CONFIGURATION)
+    for problem in problems:
+        console.print(f"  CONFIGURATION {escape(problem[:300])}")
+    if problems:
+        console.print(f"{stopped} test(s) not run because of {len(problems)} configuration problem(s) above")
     console.print(f"requests sent: {session.client.budget.sent}")

@@ -35,7 +35,26 @@ CLIENT_ROLES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "other_org": ("globex", "standard", ("chorus-line-test",)),
     "limited": ("acme", "bronze", ("att-end-customer-lookup", "chorus-line-test")),
     "att_only": ("acme", "standard", ("att-end-customer-lookup",)),
+    "chorus_only": ("acme", "standard", ("chorus-line-test",)),
 }
+
+# role -> (what the suites use it for, the APIs it serves that purpose for): the welcome e-mail's "which
+# application is which". Purposes are apiconform's (config.model.PURPOSES); the endpoint APIs' logins are
+# each that API's main credential.
+ROLE_PURPOSES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "primary": ("main", ("att-end-customer-lookup", "chorus-line-test")),
+    "other_org": ("other_organisation", ("chorus-line-test",)),
+    "limited": ("small_plan", ("att-end-customer-lookup", "chorus-line-test")),
+    "att_only": ("no_contract", ("chorus-line-test",)),
+    "chorus_only": ("no_contract", ("att-end-customer-lookup",)),
+    "partner": ("main", ("carrierx-core",)),
+    "conference": ("main", ("carrierx-conference",)),
+    "flexml": ("main", ("carrierx-flexml",)),
+    "mediator": ("main", ("carrierx-mediator",)),
+}
+PORTAL_API = "portal"
+PORTAL_ORGANISATION = "acme"
+OPEN_PLAN, RESTRICTED_PLAN = "standard", "gold"
 
 
 @dataclass

@@ -4,7 +4,8 @@ Nothing else in the suites opens a connection, so these guarantees hold for ever
 - against an environment marked production, no write (POST/PUT/PATCH/DELETE) leaves unless writes are
   allowed, except token requests and operations the contract marks read-only (``x-read-only``);
 - the target's request budget is never exceeded (shared by all tests of the run);
-- redirects are followed only to the same origin; credentials never travel to another origin;
+- redirects are followed only for reads and only within the origin (a token request or a write is never
+  re-sent anywhere, so neither its credentials nor its body can reach another host);
 - secrets found in responses (tokens, client secrets) are registered for redaction as they arrive.
 """
 
@@ -25,14 +26,8 @@ from apiconform.targets.exchange import Exchange
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 MAX_REDIRECTS = 5
-CREDENTIAL_HEADERS = (
-    "authorization",
-    "cookie",
-    "client_id",
-    "client_secret",
-    "x-chorus-client-id",
-    "x-chorus-client-secret",
-)
+# Always credentials; the names the target's contracts declare (API keys) are added per session.
+BASE_CREDENTIAL_NAMES = frozenset({("header", "authorization"), ("header", "cookie")})
 
 
 class WriteBlocked(ApiconformError):
@@ -44,9 +39,9 @@ def _origin(url: str) -> tuple[str, str]:
     return parts.scheme, parts.netloc
 
 
-def _identity(headers: Mapping[str, str]) -> str:
+def _identity(headers: Mapping[str, str], names: frozenset[tuple[str, str]]) -> str:
     """Which caller a rate limit applies to: its credential headers, hashed (never stored in clear)."""
-    material = "|".join(f"{k}={v}" for k, v in sorted(headers.items()) if k.lower() in CREDENTIAL_HEADERS)
+    material = "|".join(f"{k}={v}" for k, v in sorted(headers.items()) if ("header", k.lower()) in names)
     return str(hash(material))
 
 
@@ -69,6 +64,7 @@ class TargetClient:
         self._http = httpx.Client(timeout=timeout, follow_redirects=False)
         self._local = threading.local()
         self.writes_sent = 0
+        self.credential_names: frozenset[tuple[str, str]] = BASE_CREDENTIAL_NAMES
 
     def close(self) -> None:
         self._http.close()
@@ -104,18 +100,20 @@ class TargetClient:
             )
         sent_headers = dict(headers or {})
         response = self._send(method, url, sent_headers, kwargs)
+        if token_request or method in WRITE_METHODS:
+            return response  # never re-sent: its credentials and body stay where they were addressed
         for _ in range(MAX_REDIRECTS):
             location = response.headers.get("location")
             if not response.is_redirect or not location:
                 break
             next_url = urljoin(str(response.request.url), location)
             if _origin(next_url) != _origin(url):
-                sent_headers = {k: v for k, v in sent_headers.items() if k.lower() not in CREDENTIAL_HEADERS}
-            response = self._send("GET" if response.status_code == 303 else method, next_url, sent_headers, kwargs)
+                break  # another origin: reported as the redirect it is, nothing follows it there
+            response = self._send(method, next_url, sent_headers, {**kwargs, "params": None})
         return response
 
     def _send(self, method: str, url: str, headers: dict[str, str], kwargs: dict[str, Any]) -> httpx.Response:
-        identity = _identity(headers)
+        identity = _identity(headers, self.credential_names)
         self.budget.acquire(identity)
         if method in WRITE_METHODS:
             self.writes_sent += 1

@@ -11,8 +11,9 @@ from collections.abc import Iterable
 from pydantic import SecretStr
 
 from apiconform.config import EMBEDDED, Budget, EnvironmentTarget, Target
-from apiconform.config.resolve import PortalAccess
+from apiconform.config.resolve import PortalAccess, Role
 from apiconform.reporting.redaction import register_basic, register_secret
+from apiconform.sandbox import provisioning
 from apiconform.sandbox.provisioning import Credential, Manifest
 from apiconform.sandbox.server import SandboxServer
 from apiconform.sandbox.state import ENVIRONMENTS
@@ -36,6 +37,7 @@ def target_from_manifest(manifest: Manifest) -> Target:
             production=False,
             base_urls={api: manifest.base_url(env, api) for api in manifest.apis},
             credentials={role: _secret_fields(c) for role, c in manifest.credentials[env].items()},
+            roles={role: Role(purpose, apis) for role, (purpose, apis) in provisioning.ROLE_PURPOSES.items()},
         )
         for env in ENVIRONMENTS
     }
@@ -43,6 +45,10 @@ def target_from_manifest(manifest: Manifest) -> Target:
         url=manifest.portal_url,
         developer=_secret_fields(manifest.portal_credentials["developer"]),
         admin=_secret_fields(manifest.portal_credentials["admin"]),
+        api=provisioning.PORTAL_API,
+        organisation=provisioning.PORTAL_ORGANISATION,
+        open_plan=provisioning.OPEN_PLAN,
+        restricted_plan=provisioning.RESTRICTED_PLAN,
     )
     return Target(
         name=EMBEDDED,

@@ -23,9 +23,6 @@ from apiconform.errors import ApiconformError, ConfigError
 from apiconform.reporting.redaction import redact_text
 from apiconform.targets.session import TargetSession, basic_header
 
-PORTAL_API = "portal"
-ADMIN_SCHEME = "adminBasic"
-
 JSON = dict[str, Any]
 
 
@@ -46,7 +43,7 @@ class PortalApp:
 
 @dataclass(frozen=True)
 class Registration:
-    """The answer of ``registerApp``: the app and the secret, shown this once (seed 003)."""
+    """The answer of a registration: the app and the secret, shown this once (seed 003)."""
 
     app: PortalApp
     client_secret: SecretStr | None
@@ -116,25 +113,28 @@ class PortalClient:
             raise ConfigError(f"target {session.target.name!r} has no portal API")
         self._session = session
         self._access: PortalAccess = session.target.portal
-        self._document: ApiDocument = load_api(PORTAL_API)
+        self._document: ApiDocument = load_api(self._access.api)
 
     # -- plumbing ---------------------------------------------------------------------------------
-    def _operation(self, operation_id: str) -> tuple[str, str, JSON]:
+    def _operation(self, step: str) -> tuple[str, str, JSON]:
+        """The operation the contract marks as this lifecycle step (``x-apiconform-portal``)."""
         for method, path, op in self._document.operations():
-            if op.get("operationId") == operation_id:
+            if op.get("x-apiconform-portal") == step:
                 return method, path, op
-        raise ConfigError(f"{self._document.path}: no portal operation {operation_id!r}")
+        raise ConfigError(f"{self._document.path}: no operation marked x-apiconform-portal: {step!r}")
 
     def _authorization(self, op: JSON) -> str:
-        admin = any(ADMIN_SCHEME in requirement for requirement in op.get("security", []))
+        schemes = self._document.bundled.get("components", {}).get("securitySchemes", {})
+        admin_keys = {key for key, scheme in schemes.items() if scheme.get("x-apiconform-login") == "admin"}
+        admin = any(admin_keys & set(requirement) for requirement in op.get("security", []))
         login = self._access.admin if admin else self._access.developer
         return basic_header(login["username"].get_secret_value(), login["password"].get_secret_value())
 
     def call(
-        self, operation_id: str, *, path_parameters: dict[str, str] | None = None, body: JSON | None = None
+        self, step: str, *, path_parameters: dict[str, str] | None = None, body: JSON | None = None
     ) -> httpx.Response:
         """Send one portal operation with the login its document requires; no status check."""
-        method, path, op = self._operation(operation_id)
+        method, path, op = self._operation(step)
         for name, value in (path_parameters or {}).items():
             path = path.replace("{" + name + "}", value)
         kwargs: JSON = {"json": body} if body is not None else {}
@@ -147,12 +147,12 @@ class PortalClient:
             **kwargs,
         )
 
-    def _expect(self, operation_id: str, status: int, **kwargs: Any) -> Any:
+    def _expect(self, step: str, status: int, **kwargs: Any) -> Any:
         """The JSON body of a call answered with the documented success status, else PortalError."""
-        response = self.call(operation_id, **kwargs)
+        response = self.call(step, **kwargs)
         if response.status_code != status:
             raise PortalError(
-                f"portal {operation_id} answered HTTP {response.status_code} (documented {status}): "
+                f"portal {step} answered HTTP {response.status_code} (documented {status}): "
                 f"{redact_text(response.text[:300])}"
             )
         return response.json()
@@ -161,7 +161,7 @@ class PortalClient:
     def register_app(
         self, name: str, organisation: str, environment: str, plan_id: str, description: str | None = None
     ) -> Registration:
-        """``registerApp`` (201): the only answer that carries the client secret besides a reset."""
+        """Register an application (201): the only answer that carries the client secret besides a reset."""
         request: JSON = {
             "name": name,
             "organisation": organisation,
@@ -170,7 +170,7 @@ class PortalClient:
         }
         if description is not None:
             request["description"] = description
-        body = self._expect("registerApp", 201, body=request)
+        body = self._expect("register-app", 201, body=request)
         secret = body.get("client_secret")
         return Registration(
             app=_app({k: v for k, v in body.items() if k != "client_secret"}),
@@ -179,19 +179,19 @@ class PortalClient:
         )
 
     def get_app(self, app_id: str) -> JSON:
-        """``getApp`` (200), the raw view: the secret check needs every key the portal sent."""
-        body: JSON = self._expect("getApp", 200, path_parameters={"app_id": app_id})
+        """Read an application (200), the raw view: the secret check needs every key the portal sent."""
+        body: JSON = self._expect("get-app", 200, path_parameters={"app_id": app_id})
         return body
 
     def reset_secret(self, app_id: str) -> SecretStr:
-        """``resetSecret`` (200): the new client secret."""
-        body = self._expect("resetSecret", 200, path_parameters={"app_id": app_id})
+        """Reset the client secret (200): the new client secret."""
+        body = self._expect("reset-secret", 200, path_parameters={"app_id": app_id})
         return SecretStr(str(body["client_secret"]))
 
     def request_access(self, app_id: str, api: str, environment: str) -> PortalContract:
-        """``requestAccess`` (201): a contract, activated or pending approval by plan (seed 001)."""
+        """Request access (201): a contract, activated or pending approval by plan (seed 001)."""
         body = self._expect(
-            "requestAccess",
+            "request-access",
             201,
             path_parameters={"app_id": app_id},
             body={"api": api, "environment": environment},
@@ -199,25 +199,25 @@ class PortalClient:
         return _contract(body)
 
     def list_contracts(self, app_id: str) -> list[PortalContract]:
-        return [_contract(c) for c in self._expect("listContracts", 200, path_parameters={"app_id": app_id})]
+        return [_contract(c) for c in self._expect("list-contracts", 200, path_parameters={"app_id": app_id})]
 
     def get_contract(self, contract_id: str) -> PortalContract:
-        return _contract(self._expect("getContract", 200, path_parameters={"contract_id": contract_id}))
+        return _contract(self._expect("get-contract", 200, path_parameters={"contract_id": contract_id}))
 
     def cancel_contract(self, contract_id: str) -> PortalContract:
-        return _contract(self._expect("cancelContract", 200, path_parameters={"contract_id": contract_id}))
+        return _contract(self._expect("cancel-contract", 200, path_parameters={"contract_id": contract_id}))
 
     def approve_contract(self, contract_id: str) -> PortalContract:
-        """``adminApproveContract`` (200), with the admin login."""
-        return _contract(self._expect("adminApproveContract", 200, path_parameters={"contract_id": contract_id}))
+        """Approve a contract (200), with the admin login."""
+        return _contract(self._expect("approve-contract", 200, path_parameters={"contract_id": contract_id}))
 
     def switch_environment(self, app_id: str, environment: str) -> PortalApp:
         body = self._expect(
-            "switchEnvironment", 200, path_parameters={"app_id": app_id}, body={"environment": environment}
+            "switch-environment", 200, path_parameters={"app_id": app_id}, body={"environment": environment}
         )
         return _app(body)
 
     def usage(self, app_id: str) -> list[UsageItem]:
-        """``getUsage`` (200): calls in the current window per API and operation."""
-        body = self._expect("getUsage", 200, path_parameters={"app_id": app_id})
+        """Usage (200): calls in the current window per API and operation."""
+        body = self._expect("get-usage", 200, path_parameters={"app_id": app_id})
         return [_usage_item(item) for item in body.get("items", [])]

@@ -7,7 +7,8 @@ and a vendor (whose paths may be overridden in ``apiconform.toml``).
 
 from __future__ import annotations
 
-import base64
+import fnmatch
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -15,12 +16,18 @@ from typing import Any
 import httpx
 
 from apiconform.config import Target
-from apiconform.config.model import Environment
+from apiconform.config.model import PURPOSES, Environment
 from apiconform.contracts import ApiDocument, load_api
-from apiconform.errors import ConfigError
-from apiconform.reporting.redaction import register_basic, register_secret
+from apiconform.contracts.security import Security, credential_names, security
+from apiconform.errors import ApiconformError, ConfigError
+from apiconform.targets import credentials
 from apiconform.targets.client import TargetClient
+from apiconform.targets.credentials import Presented, basic_header
 from apiconform.targets.profiles import Profile
+from apiconform.targets.tokens import TokenProvider
+
+MAIN = "main"
+__all__ = ["MAIN", "Operation", "Presented", "RoleMissing", "TargetSession", "basic_header", "deref"]
 
 JSON = dict[str, Any]
 
@@ -47,6 +54,27 @@ class Operation:
         """The alternative scope sets of an OAuth2-protected operation (empty when none)."""
         return [scopes for req in self.raw.get("security", []) for scopes in req.values() if scopes]
 
+    @property
+    def protected(self) -> bool:
+        """False for operations the contract opens to anyone (``security: []``), such as a token endpoint."""
+        return self.raw.get("security") != []
+
+    @property
+    def token_role(self) -> str | None:
+        """``issue`` or ``revoke`` for the operations that manage tokens (``x-apiconform-token``)."""
+        value = self.raw.get("x-apiconform-token")
+        return str(value) if value else None
+
+    @property
+    def issues_tokens(self) -> bool:
+        return self.token_role == "issue"
+
+    @property
+    def records(self) -> JSON:
+        """How the operation answers records (``x-apiconform-records``): items, id, page, parameter, field."""
+        value = self.raw.get("x-apiconform-records")
+        return dict(value) if isinstance(value, dict) else {}
+
 
 def deref(document: JSON, node: Any) -> Any:
     """Follow a local ``$ref`` (parameters, headers, responses) to its definition."""
@@ -72,33 +100,8 @@ def _resolved(document: JSON, operation: JSON, path: str) -> JSON:
     return out
 
 
-def security_kind(document: ApiDocument) -> str:
-    """client_pair (id + secret headers), bearer (OAuth2 token) or basic."""
-    schemes = document.bundled.get("components", {}).get("securitySchemes", {})
-    kinds = {s.get("type") for s in schemes.values()}
-    if "oauth2" in kinds:
-        return "bearer"
-    if "apiKey" in kinds:
-        return "client_pair"
-    if any(s.get("scheme") == "basic" for s in schemes.values()):
-        return "basic"
-    raise ConfigError(f"{document.path}: no supported security scheme")
-
-
-def client_headers(document: ApiDocument) -> tuple[str, str]:
-    """The header names of the client id and the client secret, as the contract declares them."""
-    names = [s["name"] for s in document.bundled["components"]["securitySchemes"].values() if s.get("type") == "apiKey"]
-    id_name = next(n for n in names if "secret" not in n.lower())
-    secret_name = next(n for n in names if "secret" in n.lower())
-    return id_name, secret_name
-
-
-DEFAULT_ROLES = {"client_pair": "primary", "bearer": "partner"}
-
-
-def basic_header(username: str, password: str) -> str:
-    register_basic(username, password)
-    return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
+class RoleMissing(ApiconformError):
+    """No configured credential serves a purpose the test needs; the message says what to add."""
 
 
 class TargetSession:
@@ -106,12 +109,14 @@ class TargetSession:
         self.target = target
         self.client = client
         self.profile = profile
+        self.tokens = TokenProvider(self)
+        client.credential_names = frozenset(n for api in target.apis() for n in credential_names(api))
 
     @cached_property
     def documents(self) -> dict[str, ApiDocument]:
         return {api: load_api(api) for api in self.target.apis()}
 
-    def operations(self, api: str) -> list[Operation]:
+    def _all_operations(self, api: str) -> list[Operation]:
         overrides = self.target.path_overrides.get(api, {})
         document = self.documents[api].bundled
         return [
@@ -125,24 +130,82 @@ class TargetSession:
             for method, path, op in self.documents[api].operations()
         ]
 
+    def operations(self, api: str) -> list[Operation]:
+        """The API's operations the target offers (its ``include`` / ``exclude`` applied)."""
+        settings = self.target.settings(api)
+        return [op for op in self._all_operations(api) if offered(op, settings.include, settings.exclude)]
+
+    def excluded(self, api: str) -> list[tuple[Operation, str]]:
+        """Operations the target does not offer, each with the configured reason (reported as not run)."""
+        settings = self.target.settings(api)
+        return [
+            (op, settings.exclude_reason)
+            for op in self._all_operations(api)
+            if not offered(op, settings.include, settings.exclude)
+        ]
+
     def operation(self, api: str, operation_id: str) -> Operation:
         for op in self.operations(api):
             if op.operation_id == operation_id:
                 return op
-        raise ConfigError(f"{api} has no operation {operation_id!r}")
+        raise ConfigError(f"{api} has no operation {operation_id!r} (or the target excludes it)")
+
+    def find(self, api: str, keep: Callable[[Operation], bool]) -> Operation | None:
+        return next((op for op in self.operations(api) if keep(op)), None)
+
+    def token_operation(self, api: str) -> Operation:
+        """The operation that issues tokens (``x-apiconform-token: issue``), or one standing for the token URL."""
+        found = self.find(api, lambda op: op.token_role == "issue")
+        if found is not None:
+            return found
+        return Operation(api, "token", "POST", "(token endpoint)", {"responses": {}, "security": []})
+
+    def security(self, api: str) -> Security | None:
+        return security(api)
 
     def kind(self, api: str) -> str:
-        return security_kind(self.documents[api])
+        found = self.security(api)
+        return found.kind if found else "none"
 
-    def default_role(self, api: str) -> str:
-        kind = self.kind(api)
-        return DEFAULT_ROLES.get(kind, api.rsplit("-", 1)[-1])
+    # -- roles by purpose -------------------------------------------------------------------------------------
+    def roles(self, env: Environment, api: str, purpose: str = MAIN) -> list[str]:
+        """Configured credentials serving ``purpose`` for ``api`` in ``env`` (explicitly listed ones first)."""
+        environment = self.target.environments[env]
+        matching = [
+            name
+            for name in environment.roles
+            if environment.role(name).purpose == purpose
+            and environment.role(name).serves(api)
+            and self._can_feed(api, environment.credential(name))
+        ]
+        return sorted(matching, key=lambda name: environment.role(name).apis is None)
 
-    def environments(self, api: str, role: str | None = None) -> list[Environment]:
-        """Environments where the API has a base URL and (if asked) the role's credentials."""
+    def role_for(self, env: Environment, api: str, purpose: str = MAIN) -> str | None:
+        found = self.roles(env, api, purpose)
+        return found[0] if found else None
+
+    def require_role(self, env: Environment, api: str, purpose: str = MAIN) -> str:
+        """The role serving ``purpose``, or ``RoleMissing`` with the exact configuration to add."""
+        role = self.role_for(env, api, purpose)
+        if role is None:
+            fields = ", ".join(f'{f} = "<ENV VAR>"' for f in needed_fields(self.security(api)))
+            raise RoleMissing(
+                f"no credential with purpose {purpose!r} ({PURPOSES.get(purpose, purpose)}) for {api} in {env}: "
+                f"add [targets.{self.target.name}.environments.{env}.credentials.<name>] with "
+                f'purpose = "{purpose}", apis = ["{api}"], {fields}'
+            )
+        return role
+
+    def _can_feed(self, api: str, credential: dict[str, str] | None) -> bool:
+        if credential is None:
+            return False
+        return all(field in credential for field in needed_fields(self.security(api), credential))
+
+    def environments(self, api: str, purpose: str | None = MAIN) -> list[Environment]:
+        """Environments where the API has a base URL and (if asked) a credential serving the purpose."""
         out: list[Environment] = []
         for name, env in self.target.environments.items():
-            if api in env.base_urls and (role is None or env.credential(role) is not None):
+            if api in env.base_urls and (purpose is None or self.role_for(name, api, purpose) is not None):
                 out.append(name)
         return out
 
@@ -155,68 +218,48 @@ class TargetSession:
     def credential(self, env: Environment, role: str) -> dict[str, str] | None:
         return self.target.environments[env].credential(role)
 
-    # -- authentication -------------------------------------------------------------------------------
-    def token(self, env: Environment, scopes: list[str] | None = None, role: str = "partner") -> str:
-        """A fresh Core token (never cached: expiry and revocation tests must not poison other tests)."""
-        response = self.request_token(env, role, scopes)
-        if response.status_code != 200:
-            raise ConfigError(
-                f"token request for role {role!r} in {env} answered {response.status_code}; check the credentials"
-            )
-        token = str(response.json()["access_token"])
-        register_secret(token)
-        return token
-
-    def request_token(
+    # -- authentication -------------------------------------------------------------------------------------
+    def present(
         self,
         env: Environment,
-        role: str,
+        api: str,
+        role: str | None = None,
         scopes: list[str] | None = None,
-        password: str | None = None,
-        credential_env: Environment | None = None,
-    ) -> httpx.Response:
-        """A token request to ``env``'s token endpoint, with the role's login of ``credential_env`` (default:
-        the same environment; another one checks that logins do not cross environments)."""
-        credential = self.credential(credential_env or env, role)
-        if credential is None:
-            raise ConfigError(f"no credentials for role {role!r} in {credential_env or env}")
-        form = {
-            "grant_type": "password",
-            "username": credential["username"],
-            "password": password if password is not None else credential["password"],
-        }
-        if scopes is not None:
-            form["scope"] = " ".join(scopes)
-        op = self.operation("carrierx-core", "createToken")
-        return self.client.request(
-            "POST",
-            self.base_url(env, "carrierx-core") + op.path,
-            data=form,
-            production=self.target.environments[env].production,
-            token_request=True,
-        )
+        *,
+        fresh: bool = False,
+    ) -> Presented:
+        """Valid credentials of a role (default: the main one) for an API, placed as its contract documents."""
+        role = role or self.require_role(env, api)
+        security = self.security(api)
+        if security is None:
+            return credentials.NONE
+        if security.kind == "oauth2":
+            token = self.tokens.token(env, api, role, scopes, fresh=fresh)
 
-    def auth_headers(
-        self, env: Environment, api: str, role: str | None = None, scopes: list[str] | None = None
-    ) -> dict[str, str]:
-        """Valid credentials of a role for an API, in the form its contract documents."""
-        role = role or self.default_role(api)
-        kind = self.kind(api)
-        if kind == "bearer":
-            return {"Authorization": f"Bearer {self.token(env, scopes, role)}"}
+            def renew() -> Presented:
+                self.tokens.forget(env, api, role, scopes)
+                return credentials.bearer(self.tokens.token(env, api, role, scopes))
+
+            return Presented(headers=credentials.bearer(token).headers, renew=None if fresh else renew)
         credential = self.credential(env, role)
         if credential is None:
-            raise ConfigError(f"no credentials for role {role!r} in {env}")
-        if kind == "client_pair":
-            id_name, secret_name = client_headers(self.documents[api])
-            return {id_name: credential["client_id"], secret_name: credential["client_secret"]}
-        return {"Authorization": basic_header(credential["username"], credential["password"])}
+            raise ConfigError(f"no credential {role!r} in {env}")
+        if security.kind == "api_key":
+            return credentials.api_keys(security, credential, role)
+        if security.kind == "bearer":
+            return credentials.static_bearer(credential, role)
+        return credentials.basic(credential, role)
+
+    def token(self, env: Environment, api: str, role: str | None = None, scopes: list[str] | None = None) -> str:
+        """A fresh token of a role (never the cached one: the caller may revoke it or let it expire)."""
+        return self.tokens.token(env, api, role or self.require_role(env, api), scopes, fresh=True)
 
     # -- sending ------------------------------------------------------------------------------------------
     def send(
         self,
         env: Environment,
         op: Operation,
+        auth: Presented | None = None,
         *,
         headers: dict[str, str] | None = None,
         path_parameters: dict[str, Any] | None = None,
@@ -224,25 +267,35 @@ class TargetSession:
         body: Any = None,
         form: dict[str, Any] | None = None,
     ) -> httpx.Response:
+        """Send one operation with the given credentials; a 401 on a cached token renews it and retries once."""
         path = op.path
         for name, value in (path_parameters or {}).items():
             path = path.replace("{" + name + "}", str(value))
-        kwargs: dict[str, Any] = {"params": query or None, "headers": headers or {}}
+        extra: dict[str, Any] = {}
         if body is not None:
-            kwargs["json"] = body
+            extra["json"] = body
         if form is not None:
-            kwargs["data"] = form
-        return self.client.request(
-            op.method,
-            self.base_url(env, op.api) + path,
-            production=self.target.environments[env].production,
-            read_only=op.read_only,
-            token_request=op.operation_id == "createToken",
-            **kwargs,
-        )
+            extra["data"] = form
 
-    def send_transport(self, env: Environment, op: Operation, kwargs: dict[str, Any]) -> httpx.Response:
-        """Send what schemathesis serialized for a case (``case.as_transport_kwargs``)."""
+        def attempt(presented: Presented) -> httpx.Response:
+            sent_headers, sent_query = presented.merged(headers, query)
+            return self.client.request(
+                op.method,
+                self.base_url(env, op.api) + path,
+                production=self.target.environments[env].production,
+                read_only=op.read_only,
+                token_request=op.issues_tokens,
+                params=sent_query or None,
+                headers=sent_headers,
+                **extra,
+            )
+
+        return _with_renewal(attempt, auth or credentials.NONE)
+
+    def send_transport(
+        self, env: Environment, op: Operation, kwargs: dict[str, Any], auth: Presented | None = None
+    ) -> httpx.Response:
+        """Send what schemathesis serialized for a case (``case.as_transport_kwargs``) with the credentials."""
         kwargs = dict(kwargs)
         method, url = kwargs.pop("method"), kwargs.pop("url")
         kwargs.pop("cookies", None)
@@ -251,12 +304,58 @@ class TargetSession:
             kwargs["content"] = data
         elif data is not None:
             kwargs["data"] = data
-        kwargs["params"] = kwargs.get("params") or None
-        return self.client.request(
-            method,
-            url,
-            production=self.target.environments[env].production,
-            read_only=op.read_only,
-            token_request=op.operation_id == "createToken",
-            **kwargs,
-        )
+        generated_headers, generated_query = kwargs.pop("headers", None), kwargs.pop("params", None)
+
+        def attempt(presented: Presented) -> httpx.Response:
+            sent_headers, sent_query = presented.merged(generated_headers, generated_query)
+            return self.client.request(
+                method,
+                url,
+                production=self.target.environments[env].production,
+                read_only=op.read_only,
+                token_request=op.issues_tokens,
+                params=sent_query or None,
+                headers=sent_headers,
+                **kwargs,
+            )
+
+        return _with_renewal(attempt, auth or credentials.NONE)
+
+
+def _with_renewal(attempt: Callable[[Presented], httpx.Response], auth: Presented) -> httpx.Response:
+    response = attempt(auth)
+    if response.status_code == 401 and auth.renew is not None:
+        response = attempt(auth.renew())
+    return response
+
+
+def offered(op: Operation, include: list[str], exclude: list[str]) -> bool:
+    """Whether an operation passes the target's filters: operation ids, ``tag:NAME`` or ``path:GLOB``."""
+
+    def matches(pattern: str) -> bool:
+        if pattern.startswith("tag:"):
+            return pattern[4:] in op.raw.get("tags", [])
+        if pattern.startswith("path:"):
+            return fnmatch.fnmatchcase(op.path, pattern[5:])
+        return pattern == op.operation_id
+
+    if include and not any(matches(p) for p in include):
+        return False
+    return not any(matches(p) for p in exclude)
+
+
+def needed_fields(security: Security | None, credential: dict[str, str] | None = None) -> list[str]:
+    """The credential fields an API's scheme reads (for OAuth2, those of the flow the credential can use)."""
+    if security is None:
+        return []
+    if security.kind == "api_key":
+        return [key.field for key in security.api_keys]
+    if security.kind == "basic":
+        return ["username", "password"]
+    if security.kind == "bearer":
+        return ["token"]
+    if credential is not None and {"username", "password"} <= set(credential) and "password" in security.flows:
+        return ["username", "password"]
+    if "client_credentials" in security.flows or not security.flows:
+        return ["client_id", "client_secret"] if credential is None or "client_secret" in credential else ["client_id"]
+    return ["username", "password"]
