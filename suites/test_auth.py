@@ -23,7 +23,7 @@ from apiconform.contracts.security import ApiKey
 from apiconform.parametrize import documents_status, has_id_secret_pair
 from apiconform.plugin import get_session
 from apiconform.reporting.redaction import register_secret
-from apiconform.targets.credentials import Presented, basic_header, bearer, place
+from apiconform.targets.credentials import Presented, basic_header, bearer, field_of, place
 from apiconform.targets.session import Operation, TargetSession
 
 pytestmark = pytest.mark.concern("auth")
@@ -195,6 +195,10 @@ def near_miss(value: str, variant: str) -> str:
     return edited
 
 
+def _value(credential: dict[str, str], key: ApiKey) -> str:
+    return credential[field_of(key, credential, "main")]
+
+
 def _other_environment(session: TargetSession, env: Environment, api: str, field: str) -> str:
     """The same field of the main credential of the other environment (a valid id with the other's secret)."""
     for other in session.environments(api):
@@ -211,12 +215,12 @@ def _api_key_presented(session: TargetSession, env: Environment, api: str, varia
     _, cred = _main(session, env, api)
     secret_key, id_key = security.secret_key, security.id_key
     assert secret_key is not None
-    secret = cred[secret_key.field]
-    values: dict[ApiKey, str] = {k: cred[k.field] for k in security.api_keys}
+    secret = _value(cred, secret_key)
+    values: dict[ApiKey, str] = {k: _value(cred, k) for k in security.api_keys}
     if variant == "no-credentials":
         values = {}
     elif variant == "id-only" and id_key is not None:
-        values = {id_key: cred[id_key.field]}
+        values = {id_key: _value(cred, id_key)}
     elif variant == "secret-only":
         values = {secret_key: secret}
     elif variant == "empty-values":
@@ -224,11 +228,11 @@ def _api_key_presented(session: TargetSession, env: Environment, api: str, varia
     elif variant == "malformed-values":
         values = {k: "' OR '1'='1' --" if k is id_key else "*" * 1024 for k in security.api_keys}
     elif variant == "unknown-id" and id_key is not None:
-        values = {id_key: _fake(len(cred[id_key.field])), secret_key: _fake(len(secret))}
+        values = {id_key: _fake(len(_value(cred, id_key))), secret_key: _fake(len(secret))}
     elif variant == "wrong-secret":
         values[secret_key] = _fake(len(secret))
     elif variant == "other-environment-secret":
-        values[secret_key] = _other_environment(session, env, api, secret_key.field)
+        values[secret_key] = _other_environment(session, env, api, field_of(secret_key, cred, "main"))
     else:
         values[secret_key] = near_miss(secret, variant)
     return place(values)
@@ -318,7 +322,7 @@ def test_api_key_credentials_refused(
     _, cred = _main(target_session, env, api)
     secret_key = (target_session.security(api) or _none()).secret_key
     assert secret_key is not None
-    sent = [cred[secret_key.field], *_sent_secret(presented, secret_key)]
+    sent = [_value(cred, secret_key), *_sent_secret(presented, secret_key)]
     auth.secret_not_echoed(response, sent, operation)
 
 

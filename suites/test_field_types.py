@@ -26,6 +26,7 @@ def test_response_fields_keep_types(operation: Operation, env: str, target_sessi
     inspected = fields_keep_types(target_session, env, operation)  # type: ignore[arg-type]
     if inspected == 0:
         pytest.skip(
-            f"no successful JSON response from {operation.label} in {env} to inspect: add known inputs for "
-            f"{operation.api}.{operation.operation_id} to the target in apiconform.toml"
+            f"no successful JSON response from {operation.label} in {env} to inspect: add "
+            f"[[targets.{target_session.target.name}.environments.{env}.known_inputs.{operation.api}."
+            f"{operation.operation_id}]] with inputs that find a record"
         )

@@ -169,7 +169,7 @@ def test_client_secret_basic_at_a_separate_token_host(
     assert _list(session) == 200
     [sent] = ISSUER.requests
     assert sent["authorization"] == "Basic " + base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
-    assert sent["form"] == {"grant_type": "client_credentials"}
+    assert sent["form"] == {"grant_type": "client_credentials", "scope": "items.read"}  # every documented scope
 
 
 def test_client_secret_post_sends_the_client_in_the_body(
@@ -202,10 +202,8 @@ def test_no_client_authentication_sends_only_the_client_id(
     session = session_for(tmp_path, monkeypatch, api_host, token='client_auth = "none"')
     assert _list(session) == 200  # relative tokenUrl: resolved against the API's base URL
     [sent] = ISSUER.requests
-    assert sent["authorization"] is None and sent["form"] == {
-        "grant_type": "client_credentials",
-        "client_id": CLIENT_ID,
-    }
+    assert sent["authorization"] is None
+    assert sent["form"] == {"grant_type": "client_credentials", "scope": "items.read", "client_id": CLIENT_ID}
 
 
 def test_password_flow_sends_the_login(hosts: tuple[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -214,7 +212,7 @@ def test_password_flow_sends_the_login(hosts: tuple[str, str], tmp_path: Path, m
     session = session_for(tmp_path, monkeypatch, api_host, flows=("password", "clientCredentials"), fields=fields)
     assert _list(session) == 200
     [sent] = ISSUER.requests
-    assert sent["form"] == {"grant_type": "password", "username": USERNAME, "password": PASSWORD}
+    assert sent["form"] == {"grant_type": "password", "username": USERNAME, "password": PASSWORD, "scope": "items.read"}
 
 
 def test_absolute_token_url_on_a_documented_server_is_rebased_onto_the_target(

@@ -10,8 +10,12 @@ import pytest
 from apiconform.targets.session import Operation, TargetSession
 
 
-def operation_params(session: TargetSession, keep: Callable[[Operation], bool] = lambda _: True) -> list[Any]:
-    """(operation, env) for every operation the target offers, in every environment with a main credential."""
+def operation_params(
+    session: TargetSession, keep: Callable[[Operation], bool] = lambda _: True, *, with_excluded: bool = False
+) -> list[Any]:
+    """(operation, env) for every operation the target offers, in every environment with a main credential;
+    ``with_excluded`` adds the operations the target excludes as skipped items, so the report lists them as
+    not run, with the configured reason."""
     params = []
     for api in session.target.apis():
         for op in session.operations(api):
@@ -19,6 +23,11 @@ def operation_params(session: TargetSession, keep: Callable[[Operation], bool] =
                 continue
             for env in session.environments(api):
                 params.append(pytest.param(op, env, id=f"{api}:{op.operation_id}:{env}"))
+        if with_excluded:
+            for op, reason in session.excluded(api):
+                for env in session.environments(api, None):
+                    skip = pytest.mark.skip(reason=f"not run: {op.operation_id} is excluded by the target ({reason})")
+                    params.append(pytest.param(op, env, id=f"{api}:{op.operation_id}:{env}", marks=skip))
     return params
 
 

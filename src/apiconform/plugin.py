@@ -125,7 +125,10 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
-    if call.excinfo is not None and call.excinfo.errisinstance((WriteBlocked, RoleMissing)):
+    suite_test = item.get_closest_marker("concern") is not None  # the project's own tests fail as usual
+    if not suite_test:
+        pass
+    elif call.excinfo is not None and call.excinfo.errisinstance((WriteBlocked, RoleMissing)):
         report.outcome = "skipped"
         report.longrepr = (str(item.path), item.location[1] or 0, f"Skipped: {call.excinfo.value}")
     elif call.excinfo is not None and call.excinfo.errisinstance(ConfigError):

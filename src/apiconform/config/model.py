@@ -90,6 +90,7 @@ class TokenConfig(_Strict):
     flow: Flow | None = None
     client_auth: ClientAuth | None = None
     scope_param: str = "scope"
+    scopes: list[str] | None = None  # asked for when a test needs no particular scope; None: every documented one
     extra_params: dict[str, str] = Field(default_factory=dict)
     renew_before_seconds: Annotated[float, Field(ge=0)] = 30.0
 

@@ -143,9 +143,10 @@ def security(api: str) -> Security | None:
 
 
 def credential_fields(api: str) -> list[str]:
-    """The credential fields a target may configure for this API (beyond the generic ones)."""
+    """The credential fields a target may configure for this API (beyond the generic ones): each API key's
+    field (its ``x-apiconform-credential``, else its scheme's key) or the parameter name it travels under."""
     found = security(api)
-    return [k.field for k in found.api_keys] if found else []
+    return [f for k in found.api_keys for f in (k.field, k.name)] if found else []
 
 
 def credential_names(api: str) -> list[tuple[str, str]]:

@@ -64,15 +64,18 @@ def place(keys: dict[ApiKey, str]) -> Presented:
 
 def api_keys(security: Security, credential: dict[str, str], role: str) -> Presented:
     """A role's API key(s) for an ``api_key`` API; a missing field is a configuration error naming it."""
-    values = {}
-    for key in security.api_keys:
-        if key.field not in credential:
-            raise ConfigError(
-                f"credential {role!r} has no field {key.field!r} (the {key.location} {key.name!r} of the contract); "
-                f'add {key.field} = "<ENV VAR>" to it in apiconform.toml'
-            )
-        values[key] = credential[key.field]
-    return place(values)
+    return place({key: credential[field_of(key, credential, role)] for key in security.api_keys})
+
+
+def field_of(key: ApiKey, credential: dict[str, str], role: str) -> str:
+    """The credential field feeding an API key: its declared field, else the parameter's own name."""
+    for field_name in (key.field, key.name):
+        if field_name in credential:
+            return field_name
+    raise ConfigError(
+        f"credential {role!r} has no field {key.field!r} (the {key.location} {key.name!r} of the contract); "
+        f'add {key.field} = "<ENV VAR>" to it in apiconform.toml'
+    )
 
 
 def basic(credential: dict[str, str], role: str) -> Presented:

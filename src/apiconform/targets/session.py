@@ -27,6 +27,7 @@ from apiconform.targets.profiles import Profile
 from apiconform.targets.tokens import TokenProvider
 
 MAIN = "main"
+GRANT_FIELDS = {"password": ("username", "password"), "client_credentials": ("client_id",)}
 __all__ = ["MAIN", "Operation", "Presented", "RoleMissing", "TargetSession", "basic_header", "deref"]
 
 JSON = dict[str, Any]
@@ -199,7 +200,13 @@ class TargetSession:
     def _can_feed(self, api: str, credential: dict[str, str] | None) -> bool:
         if credential is None:
             return False
-        return all(field in credential for field in needed_fields(self.security(api), credential))
+        security = self.security(api)
+        if security is not None and security.kind == "oauth2" and security.flows:
+            grant = self.tokens.flow(api, credential).grant
+            return all(field in credential for field in GRANT_FIELDS.get(grant, ()))
+        if security is not None and security.kind == "api_key":
+            return all(key.field in credential or key.name in credential for key in security.api_keys)
+        return all(field in credential for field in needed_fields(security, credential))
 
     def environments(self, api: str, purpose: str | None = MAIN) -> list[Environment]:
         """Environments where the API has a base URL and (if asked) a credential serving the purpose."""

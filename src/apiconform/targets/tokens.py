@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
@@ -72,18 +72,20 @@ class TokenProvider:
 
     # -- what the contract and the target say ----------------------------------------------------------------
     def flow(self, api: str, credential: dict[str, str]) -> Flow:
+        """The grant to use: the target's ``flow``, else the one the credential can feed, else the contract's only
+        flow. A configured grant the contract does not list reuses its token URL and scopes: where a vendor's
+        documentation is silent on the grant (or wrong), the target decides."""
         security = self._security(api)
+        if not security.flows:
+            raise ConfigError(f"{api}: the contract's OAuth2 scheme documents no clientCredentials or password flow")
         wanted: str | None = self._session.target.settings(api).token.flow
         if wanted is None:
             wanted = "password" if {"username", "password"} <= set(credential) else "client_credentials"
             if wanted not in security.flows and len(security.flows) == 1:
                 wanted = next(iter(security.flows))
-        if wanted not in security.flows:
-            raise ConfigError(
-                f"{api}: the contract documents no {wanted} flow (it has {', '.join(security.flows) or 'none'}); "
-                f"set [targets.{self._session.target.name}.apis.{api}.token] flow to one of them"
-            )
-        return security.flows[wanted]
+        if wanted in security.flows:
+            return security.flows[wanted]
+        return replace(next(iter(security.flows.values())), grant=wanted)
 
     def token_url(self, env: Environment, api: str, flow: Flow) -> str:
         """The target's token URL, else the flow's: relative to the API's base URL, or rebased onto it when it
@@ -125,6 +127,8 @@ class TokenProvider:
         credential = {**credential, **(override or {})}
         flow = self.flow(api, credential)
         settings = self._session.target.settings(api).token
+        if scopes is None:  # a valid caller's token: the target's choice, else every scope the flow documents
+            scopes = settings.scopes if settings.scopes is not None else list(flow.scopes) or None
         params: dict[str, str] = dict(settings.extra_params)
         if flow.grant == "password":
             params |= {"username": credential.get("username", ""), "password": credential.get("password", "")}
