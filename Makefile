@@ -26,8 +26,10 @@ $(NODE_STAMP): package.json
 
 node-setup: $(NODE_STAMP)
 
+# Two workers, one test file each at a time (module fixtures run once); the slowest files first.
+SLOW_FIRST := tests/test_detection_matrix.py tests/test_example_partner_api.py tests/suites
 test: setup node-setup
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadfile $(SLOW_FIRST) tests examples
 
 run: setup node-setup
 	$(VENV)/bin/apiconform run $(ARGS)

@@ -137,8 +137,9 @@ def test_targets_shows_present_and_missing_credentials_never_values(tmp_path: Pa
     assert result.returncode == 0, result.stderr
     flat = " ".join(result.stdout.split())
     assert distinctive not in result.stdout and distinctive not in flat
-    assert "primary.client_id: present ($APC_TEST_CLIENT_ID)" in result.stdout
-    assert "primary.client_secret: MISSING ($APC_TEST_CLIENT_SECRET)" in result.stdout
+    assert "primary: main" in result.stdout
+    assert "client_id: present ($APC_TEST_CLIENT_ID)" in result.stdout
+    assert "client_secret: MISSING ($APC_TEST_CLIENT_SECRET)" in result.stdout
     assert "embedded" in flat and "vendor" in flat and "https://sandbox.chorus.example/v1" in flat
     assert "YES" in flat  # production flag of the vendor's production environment
 

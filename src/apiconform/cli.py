@@ -60,9 +60,11 @@ def _credential_lines(env_config: ConfigEnvironment, missing: tuple[str, ...]) -
     """One line per credential field: present or MISSING, naming the variable (never its value)."""
     lines = []
     for role, credential in sorted(env_config.credentials.items()):
+        serves = f" for {', '.join(credential.apis)}" if credential.apis else ""
+        lines.append(f"{role}: {credential.purpose}{serves}")
         for field_name, variable in sorted(credential.fields.items()):
             absent = f"{role}.{field_name} (${variable})" in missing
-            lines.append(f"{role}.{field_name}: {'MISSING' if absent else 'present'} (${variable})")
+            lines.append(f"  {field_name}: {'MISSING' if absent else 'present'} (${variable})")
     return lines or ["none configured"]
 
 
@@ -80,7 +82,7 @@ def _cmd_targets(args: argparse.Namespace) -> int:
         table.add_column(column, overflow="fold")
     table.add_column("APIs and base URLs", overflow="fold", min_width=56)
     table.add_column("credentials (environment variable)", no_wrap=True)
-    apis = [doc.name for doc in api_documents() if not doc.raw.get("info", {}).get("x-apiconform-portal")]
+    apis = [doc.name for doc in api_documents() if doc.shipped and not doc.portal]
     budget = f"{EMBEDDED_BUDGET.requests_per_second:g} req/s, max {EMBEDDED_BUDGET.max_requests}"
     for env in ("sandbox", "production"):
         urls = f"http://127.0.0.1:<port>/{env}/<api>, port chosen at start\nAPIs: {', '.join(apis)}"

@@ -114,6 +114,16 @@ class ApiDocument:
     bundled: JSON = field(repr=False)
 
     @property
+    def shipped(self) -> bool:
+        """A contract of ``schemas/`` (not of a user's folder)."""
+        return self.path.is_relative_to(schemas_dir())
+
+    @property
+    def portal(self) -> bool:
+        """A developer portal's document (``info.x-apiconform-portal``), not a vendor API."""
+        return bool(self.raw.get("info", {}).get("x-apiconform-portal"))
+
+    @property
     def title(self) -> str:
         return str(self.raw.get("info", {}).get("title", self.name))
 

@@ -106,11 +106,11 @@ def print_summary(terminalreporter: Any, config: pytest.Config, session: Any) ->
     for rec in failed[:20]:
         first = rec["message"].strip().splitlines()[0] if rec["message"].strip() else ""
         label = escape(f"[{rec['category'] or 'uncategorised'}]")
-        console.print(f"  FAILED {escape(rec['nodeid'].split('::')[-1])} {label} {escape(first[:150])}")
+        console.print(f"  FAILED {escape(rec['nodeid'].split('::')[-1])} {label} {escape(first[:150])}", soft_wrap=True)
     problems = configuration_problems(config)
     stopped = sum(1 for r in records if r["category"] == CONFIGURATION)
     for problem in problems:
-        console.print(f"  CONFIGURATION {escape(problem[:300])}")
+        console.print(f"  CONFIGURATION {escape(problem[:300])}", soft_wrap=True)
     if problems:
         console.print(f"{stopped} test(s) not run because of {len(problems)} configuration problem(s) above")
     console.print(f"requests sent: {session.client.budget.sent}")

@@ -74,16 +74,17 @@ def project_root() -> Path:
     return Path(__file__).resolve().parents[3]
 
 
-def run_suites(defect: str | None, extra: Iterable[str] = ()) -> Run:
-    """One pytest process over suites/ against a fresh embedded sandbox (with the defect on)."""
+def run_suites(defect: str | None, extra: Iterable[str] = (), concern: str | None = None) -> Run:
+    """One pytest process over suites/ (or one concern's module) against a fresh embedded sandbox."""
     root = project_root()
+    suites = f"suites/test_{concern.replace('-', '_')}.py" if concern else "suites"
     with tempfile.TemporaryDirectory(prefix="apiconform-selfcheck-") as tmp:
         results = Path(tmp) / "results.json"
         command = [
             sys.executable,
             "-m",
             "pytest",
-            "suites",
+            suites,
             "-q",
             "-p",
             "no:cacheprovider",
@@ -106,12 +107,24 @@ def run_suites(defect: str | None, extra: Iterable[str] = ()) -> Run:
 
 
 def build_matrix(
-    defects: Iterable[str] | None = None, workers: int = 2, progress: Callable[[Run], None] | None = None
+    defects: Iterable[str] | None = None,
+    workers: int = 2,
+    progress: Callable[[Run], None] | None = None,
+    focused: bool = False,
 ) -> Matrix:
+    """The clean run over every suite, then one run per defect: every suite (what ``selfcheck`` reports), or
+    with ``focused`` only the concern expected to catch it (enough to prove detection; false alarms are the
+    clean run's to prove)."""
     chosen = list(defects) if defects is not None else sorted(DEFECTS)
     start = time.monotonic()
+
+    def one(name: str) -> Run:
+        if name == CLEAN:
+            return run_suites(None)
+        return run_suites(name, concern=EXPECTED[name].concern if focused and name in EXPECTED else None)
+
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = {name: pool.submit(run_suites, None if name == CLEAN else name) for name in [CLEAN, *chosen]}
+        futures = {name: pool.submit(one, name) for name in [CLEAN, *chosen]}
         runs: dict[str, Run] = {}
         for name, future in futures.items():
             runs[name] = future.result()

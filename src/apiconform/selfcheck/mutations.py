@@ -232,4 +232,4 @@ def analyse(defects: list[str] | None = None) -> MutationReport:
 def _apis() -> list[Any]:
     from apiconform.contracts import api_documents
 
-    return [d for d in api_documents() if not d.raw.get("info", {}).get("x-apiconform-portal")]
+    return [d for d in api_documents() if not d.portal]

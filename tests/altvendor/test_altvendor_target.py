@@ -1,0 +1,73 @@
+"""The alt vendor configured as a user would: tokens come from client credentials with Basic client
+authentication at its separate token host, and the token and environment rules hold, from configuration alone.
+
+Its other differences from our sandbox (error bodies, challenges, "no match" answers) are where our contracts
+assume what the documentation does not say; they are the next issue's graded verdicts, not this test's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.altvendor.server import AltVendor
+from tests.altvendor.target import write_config
+
+REPO = Path(__file__).resolve().parents[2]
+TOKEN_RULES = (
+    "test_valid_credentials_accepted or test_token_response_not_cacheable or test_wrong_token_credentials_refused"
+    " or test_token_credentials_bound_to_environment or test_credentials_bound_to_environment"
+)
+
+
+def run(vendor: AltVendor, tmp_path: Path, select: str) -> tuple[int, dict[str, Any], str]:
+    config, variables = write_config(vendor, tmp_path)
+    results = tmp_path / "results.json"
+    command = [sys.executable, "-m", "pytest", "suites/test_auth.py", "suites/test_environments.py", "-q"]
+    command += ["-p", "no:cacheprovider", "--config", str(config), "--target", "altvendor", "-k", select]
+    command += ["--results-json", str(results)]
+    env = {**os.environ, **variables}
+    proc = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False)
+    output = proc.stdout + proc.stderr
+    assert results.is_file(), output[-3000:]
+    return proc.returncode, json.loads(results.read_text(encoding="utf-8")), output
+
+
+@pytest.mark.slow
+def test_tokens_from_a_separate_host_with_basic_client_authentication(vendor: AltVendor, tmp_path: Path) -> None:
+    code, data, output = run(vendor, tmp_path, TOKEN_RULES)
+    tests = data["tests"]
+    assert code == 0, output[-3000:]
+    assert [t for t in tests if t["outcome"] != "passed"] == [], output[-3000:]
+    core = {t["name"].split("[")[0] for t in tests if "carrierx-core" in t["nodeid"]}
+    assert core >= {
+        "test_valid_credentials_accepted",
+        "test_token_response_not_cacheable",
+        "test_wrong_token_credentials_refused",
+        "test_token_credentials_bound_to_environment",
+    }
+    assert not any("carrierx-core:updateEndpoint" in t["nodeid"] for t in tests)  # excluded by the target
+
+
+@pytest.mark.slow
+def test_a_refused_client_is_one_configuration_problem(vendor: AltVendor, tmp_path: Path) -> None:
+    for env in ("sandbox", "production"):
+        vendor.credentials[env]["carrierx-core"]["client_secret"] += "-wrong"
+    try:
+        code, data, output = run(vendor, tmp_path, "test_valid_credentials_accepted and carrierx")
+    finally:
+        for env in ("sandbox", "production"):
+            vendor.credentials[env]["carrierx-core"]["client_secret"] = vendor.credentials[env]["carrierx-core"][
+                "client_secret"
+            ].removesuffix("-wrong")
+    stopped = [t for t in data["tests"] if t["category"] == "configuration-problem"]
+    assert code == 4 and stopped and len(stopped) == len(data["tests"]), output[-3000:]
+    assert all(t["outcome"] == "skipped" for t in stopped)
+    assert "the token endpoint refused credential 'carrierx-app' of sandbox (HTTP 401 invalid_client)" in output
+    assert output.count("CONFIGURATION") == 2  # one line per environment, not one per test
