@@ -369,7 +369,7 @@ def test_insufficient_scope_forbidden(
     limited = target_session.role_for(env, api, "missing_scope")
     granted = target_session.target.environments[env].role(limited).scopes if limited else None
     if limited and granted is not None and not set(granted) & {s for alt in operation.scopes for s in alt}:
-        presented = target_session.present(env, api, limited, fresh=True)
+        presented = target_session.present(env, api, limited, list(granted), fresh=True)
         scope = " ".join(granted) or "(none)"
     else:
         presented = target_session.present(env, api, None, [scope], fresh=True)

@@ -262,3 +262,20 @@ def test_a_refused_credential_is_one_configuration_line_and_is_not_retried(
     assert "credential 'app' of sandbox (HTTP 401 invalid_client)" in message
     assert "[targets.t.apis.token-test.token]" in message
     assert len(ISSUER.requests) == 1
+
+
+def test_a_missing_scope_credential_asks_only_for_what_it_has(
+    hosts: tuple[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, api_host = hosts
+    fields = (
+        'client_id = "TT_ID"\nclient_secret = "TT_SECRET"\n'
+        '[targets.t.environments.sandbox.credentials.narrow]\npurpose = "missing_scope"\nscopes = ["items.write"]\n'
+        'client_id = "TT_ID"\nclient_secret = "TT_SECRET"'
+    )
+    session = session_for(tmp_path, monkeypatch, api_host, fields=fields)
+    role = session.role_for("sandbox", "token-test", "missing_scope")
+    assert role == "narrow" and session.role_for("sandbox", "token-test") == "app"
+    granted = session.target.environments["sandbox"].role("narrow").scopes
+    session.present("sandbox", "token-test", role, list(granted or ()), fresh=True)
+    assert ISSUER.requests[-1]["form"]["scope"] == "items.write"

@@ -132,7 +132,7 @@ class TokenProvider:
         params: dict[str, str] = dict(settings.extra_params)
         if flow.grant == "password":
             params |= {"username": credential.get("username", ""), "password": credential.get("password", "")}
-        if scopes is not None and settings.scope_param:
+        if scopes and settings.scope_param:
             params[settings.scope_param] = " ".join(scopes)
         body = prepare_token_request(flow.grant, **params)
         client_id, client_secret = credential.get("client_id"), credential.get("client_secret")
