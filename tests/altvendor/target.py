@@ -6,10 +6,10 @@ a separate host), its credentials and its published test accounts are all config
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from tests.altvendor.server import AltVendor
+from tests.toml_values import toml_value
 
 ENVIRONMENTS = ("sandbox", "production")
 APIS = ("att-end-customer-lookup", "carrierx-core")
@@ -49,25 +49,10 @@ def write_config(vendor: AltVendor, folder: Path, extra: str = "") -> tuple[Path
                 lines.append(f'{field} = "{name}"')
         for example in vendor.lookup_examples[env]:
             lines.append(f"[[{prefix}.known_inputs.att-end-customer-lookup.lookupEndCustomer]]")
-            lines.append(f"body = {_inline(example)}")
+            lines.append(f"body = {toml_value(example)}")
         for sid in vendor.endpoint_sids[env][:2]:
             lines.append(f"[[{prefix}.known_inputs.carrierx-core.getEndpoint]]")
             lines.append(f'path_parameters = {{ endpoint_sid = "{sid}" }}')
     path = folder / "apiconform.toml"
     path.write_text("\n".join(lines) + "\n" + extra, encoding="utf-8")
     return path, variables
-
-
-def _inline(value: object) -> str:
-    """A TOML inline value (JSON strings are valid TOML basic strings for this data)."""
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{json.dumps(k)} = {_inline(v)}" for k, v in value.items()) + " }"
-    if isinstance(value, list):
-        return "[" + ", ".join(_inline(v) for v in value) + "]"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return '""'
-    if isinstance(value, int | float):
-        return repr(value)
-    return json.dumps(str(value))

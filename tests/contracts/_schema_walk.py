@@ -14,28 +14,20 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from apiconform.contracts.schema_walk import (
+    LIST_KEYWORDS,
+    MAP_KEYWORDS,
+    ONE_KEYWORDS,
+    escape,
+    iter_properties,
+    iter_subschemas,
+)
+
 JSON = dict[str, Any]
 Resolver = Any  # referencing's Resolver is not exported publicly
 InstancePath = tuple[str | int, ...]
 
-# keywords whose value is a map name -> subschema
-_MAP_KEYWORDS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
-# keywords whose value is one subschema
-_ONE_KEYWORDS = (
-    "items",
-    "additionalProperties",
-    "not",
-    "if",
-    "then",
-    "else",
-    "contains",
-    "propertyNames",
-    "unevaluatedItems",
-    "unevaluatedProperties",
-    "additionalItems",
-)
-# keywords whose value is a list of subschemas
-_LIST_KEYWORDS = ("prefixItems", "allOf", "anyOf", "oneOf")
+__all__ = ["LIST_KEYWORDS", "MAP_KEYWORDS", "ONE_KEYWORDS", "escape", "iter_properties", "iter_subschemas"]
 
 ALL_TYPES = frozenset({"null", "boolean", "integer", "number", "string", "array", "object"})
 
@@ -51,40 +43,6 @@ CANDIDATES: tuple[tuple[str, Any], ...] = (
 )
 
 SOURCE_PATTERN = re.compile(r"(\d{3}_[0-9a-f]{16}\.txt|\bseed\b|vendor-facts\.md|\bRFC\b|https?://)", re.IGNORECASE)
-
-
-def escape(token: str | int) -> str:
-    """One JSON Pointer reference token (RFC 6901: ``~`` -> ``~0``, ``/`` -> ``~1``)."""
-    return str(token).replace("~", "~0").replace("/", "~1")
-
-
-def iter_subschemas(schema: Any, pointer: str = "") -> Iterator[tuple[str, JSON]]:
-    """Every (JSON pointer, subschema object) of a schema, the root included, in document order."""
-    if not isinstance(schema, dict):
-        return
-    yield pointer, schema
-    for keyword in _MAP_KEYWORDS:
-        children = schema.get(keyword)
-        if isinstance(children, dict):
-            for name, child in children.items():
-                yield from iter_subschemas(child, f"{pointer}/{keyword}/{escape(name)}")
-    for keyword in _ONE_KEYWORDS:
-        if keyword in schema:
-            yield from iter_subschemas(schema[keyword], f"{pointer}/{keyword}")
-    for keyword in _LIST_KEYWORDS:
-        children = schema.get(keyword)
-        if isinstance(children, list):
-            for index, child in enumerate(children):
-                yield from iter_subschemas(child, f"{pointer}/{keyword}/{index}")
-
-
-def iter_properties(schema: Any, pointer: str = "") -> Iterator[tuple[str, Any]]:
-    """Every entry of every ``properties`` map at any depth: (pointer to the entry, its subschema)."""
-    for where, sub in iter_subschemas(schema, pointer):
-        props = sub.get("properties")
-        if isinstance(props, dict):
-            for name, child in props.items():
-                yield f"{where}/properties/{escape(name)}", child
 
 
 def iter_openapi_schemas(node: Any, pointer: str = "") -> Iterator[tuple[str, JSON]]:

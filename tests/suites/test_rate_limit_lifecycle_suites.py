@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from apiconform.sandbox.server import SandboxServer
+from tests.toml_values import toml_value
 
 REPO = Path(__file__).resolve().parents[2]
 SUITES = ["suites/test_rate_limits.py", "suites/test_lifecycle.py"]
@@ -83,19 +84,6 @@ def test_defect_is_caught_by_its_concern(tmp_path: Path, defect: str) -> None:
     assert all(f"[{category}]" in t["message"] for t in failed)
 
 
-def _toml_value(value: Any) -> str:
-    """A TOML inline value (strings as JSON strings, which TOML basic strings accept for ASCII)."""
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{json.dumps(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    return json.dumps(str(value))
-
-
 def vendor_config(server: SandboxServer, path: Path) -> dict[str, str]:
     """Write a vendor-like target (sandbox only, no portal) for the server; its credential variables."""
     manifest = server.manifest
@@ -117,7 +105,7 @@ def vendor_config(server: SandboxServer, path: Path) -> dict[str, str]:
         for operation, inputs in manifest.known_inputs["sandbox"].get(api, {}).items():
             for known in inputs:
                 lines.append(f'[[targets.vendorlike.known_inputs."{api}".{operation}]]')
-                lines += [f"{key} = {_toml_value(value)}" for key, value in known.items()]
+                lines += [f"{key} = {toml_value(value)}" for key, value in known.items()]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return variables
 

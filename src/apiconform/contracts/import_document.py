@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from apiconform.contracts.schema_walk import MAP_KEYWORDS, escape, iter_properties
 from apiconform.errors import ConfigError
 
 JSON = dict[str, Any]
@@ -25,21 +26,6 @@ HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "tra
 IMPORTED = "imported from the vendor's document"
 
 # keywords whose value is a map name -> subschema, one subschema, a list of subschemas
-_MAP_KEYWORDS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
-_ONE_KEYWORDS = (
-    "items",
-    "additionalProperties",
-    "not",
-    "if",
-    "then",
-    "else",
-    "contains",
-    "propertyNames",
-    "unevaluatedItems",
-    "unevaluatedProperties",
-    "additionalItems",
-)
-_LIST_KEYWORDS = ("prefixItems", "allOf", "anyOf", "oneOf")
 _EXAMPLE_KEYS = ("example", "examples")
 
 
@@ -100,11 +86,6 @@ def _key(key: Any) -> str:
     return json.dumps(key) if key is None or isinstance(key, bool) else str(key)
 
 
-def escape(token: str | int) -> str:
-    """One JSON Pointer reference token (RFC 6901)."""
-    return str(token).replace("~", "~0").replace("/", "~1")
-
-
 @dataclass(frozen=True)
 class Operation:
     """One operation of ``paths`` or ``webhooks`` and where it is."""
@@ -161,35 +142,6 @@ def add_operation_ids(document: JSON) -> list[str]:
             op.node["operationId"] = derive_operation_id(op.method, op.path, taken)
             added.append(f"{op.method.upper()} {op.path} -> {op.node['operationId']}")
     return added
-
-
-def iter_subschemas(schema: Any, pointer: str) -> Iterator[tuple[str, JSON]]:
-    """Every (JSON pointer, subschema object) of a schema, the root included."""
-    if not isinstance(schema, dict):
-        return
-    yield pointer, schema
-    for keyword in _MAP_KEYWORDS:
-        children = schema.get(keyword)
-        if isinstance(children, dict):
-            for name, child in children.items():
-                yield from iter_subschemas(child, f"{pointer}/{keyword}/{escape(name)}")
-    for keyword in _ONE_KEYWORDS:
-        if keyword in schema:
-            yield from iter_subschemas(schema[keyword], f"{pointer}/{keyword}")
-    for keyword in _LIST_KEYWORDS:
-        children = schema.get(keyword)
-        if isinstance(children, list):
-            for index, child in enumerate(children):
-                yield from iter_subschemas(child, f"{pointer}/{keyword}/{index}")
-
-
-def iter_properties(schema: Any, pointer: str) -> Iterator[tuple[str, Any]]:
-    """Every entry of every ``properties`` map at any depth: (pointer to the entry, its subschema)."""
-    for where, sub in iter_subschemas(schema, pointer):
-        props = sub.get("properties")
-        if isinstance(props, dict):
-            for name, child in props.items():
-                yield f"{where}/properties/{escape(name)}", child
 
 
 def iter_document_schemas(node: Any, pointer: str = "#") -> Iterator[tuple[str, JSON]]:
@@ -268,7 +220,7 @@ def _has_example(node: Any, document: JSON, seen: set[str]) -> bool:
     for key, value in node.items():
         if key.startswith("x-"):
             continue
-        names_map = key in _MAP_KEYWORDS and isinstance(value, dict)  # keys are names, not keywords
+        names_map = key in MAP_KEYWORDS and isinstance(value, dict)  # keys are names, not keywords
         if _has_example(list(value.values()) if names_map else value, document, seen):
             return True
     return False

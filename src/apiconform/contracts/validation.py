@@ -7,26 +7,13 @@ rule nobody can trace is a rule nobody can argue with the vendor about).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from apiconform.contracts.loader import OPENAPI_SUFFIX, load_api
+from apiconform.contracts.schema_walk import escape, iter_properties
 from apiconform.errors import ConfigError
 
 MAX_PROBLEMS = 20
-
-
-def _properties(node: Any, pointer: str) -> Iterator[tuple[str, Any]]:
-    """(JSON pointer, property schema) for every property of every schema below ``node``."""
-    if isinstance(node, dict):
-        for name, prop in (node.get("properties") or {}).items():
-            yield f"{pointer}/properties/{name}", prop
-        for key, value in node.items():
-            yield from _properties(value, f"{pointer}/{key}")
-    elif isinstance(node, list):
-        for index, item in enumerate(node):
-            yield from _properties(item, f"{pointer}/{index}")
 
 
 def document_problems(path: Path) -> list[str]:
@@ -54,9 +41,10 @@ def document_problems(path: Path) -> list[str]:
             problems.append(f"{path}: {label} has no operationId; add one (tests and configuration name it)")
         if not operation.get("x-source"):
             problems.append(f"{path}: {label} has no x-source; say which vendor document the operation comes from")
-    for pointer, prop in _properties(bundled.get("components", {}).get("schemas", {}), "#/components/schemas"):
-        if isinstance(prop, dict) and "$ref" not in prop and not prop.get("x-source"):
-            problems.append(f"{path}: {pointer} has no x-source; cite the vendor document or write 'assumption: ...'")
+    for name, schema in bundled.get("components", {}).get("schemas", {}).items():
+        for pointer, prop in iter_properties(schema, f"#/components/schemas/{escape(name)}"):
+            if isinstance(prop, dict) and "$ref" not in prop and not prop.get("x-source"):
+                problems.append(f"{path}: {pointer} has no x-source; cite the vendor document or 'assumption: ...'")
     return problems
 
 

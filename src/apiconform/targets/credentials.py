@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from apiconform.contracts.security import ApiKey, Security
 from apiconform.errors import ConfigError
@@ -24,7 +25,9 @@ class Presented:
     query: dict[str, str] = field(default_factory=dict)
     renew: Callable[[], Presented] | None = field(default=None, compare=False, repr=False)
 
-    def merged(self, headers: dict[str, str] | None, query: dict[str, object] | None) -> tuple[dict[str, str], dict]:  # type: ignore[type-arg]
+    def merged(
+        self, headers: dict[str, str] | None, query: dict[str, Any] | None
+    ) -> tuple[dict[str, str], dict[str, Any]]:
         """Request headers and query with these credentials replacing any generated values of the same name."""
         own = {k.lower() for k in self.headers}
         out_headers = {k: v for k, v in (headers or {}).items() if k.lower() not in own}

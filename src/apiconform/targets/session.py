@@ -284,20 +284,7 @@ class TargetSession:
         if form is not None:
             extra["data"] = form
 
-        def attempt(presented: Presented) -> httpx.Response:
-            sent_headers, sent_query = presented.merged(headers, query)
-            return self.client.request(
-                op.method,
-                self.base_url(env, op.api) + path,
-                production=self.target.environments[env].production,
-                read_only=op.read_only,
-                token_request=op.issues_tokens,
-                params=sent_query or None,
-                headers=sent_headers,
-                **extra,
-            )
-
-        return _with_renewal(attempt, auth or credentials.NONE)
+        return self._dispatch(env, op, op.method, self.base_url(env, op.api) + path, auth, headers, query, extra)
 
     def send_transport(
         self, env: Environment, op: Operation, kwargs: dict[str, Any], auth: Presented | None = None
@@ -311,10 +298,25 @@ class TargetSession:
             kwargs["content"] = data
         elif data is not None:
             kwargs["data"] = data
-        generated_headers, generated_query = kwargs.pop("headers", None), kwargs.pop("params", None)
+        headers, query = kwargs.pop("headers", None), kwargs.pop("params", None)
+        return self._dispatch(env, op, method, url, auth, headers, query, kwargs)
 
-        def attempt(presented: Presented) -> httpx.Response:
-            sent_headers, sent_query = presented.merged(generated_headers, generated_query)
+    def _dispatch(
+        self,
+        env: Environment,
+        op: Operation,
+        method: str,
+        url: str,
+        auth: Presented | None,
+        headers: dict[str, str] | None,
+        query: dict[str, Any] | None,
+        extra: dict[str, Any],
+    ) -> httpx.Response:
+        """Send with the credentials merged in; a 401 on a renewable (cached) token renews it and retries once."""
+        presented = auth or credentials.NONE
+
+        def attempt(current: Presented) -> httpx.Response:
+            sent_headers, sent_query = current.merged(headers, query)
             return self.client.request(
                 method,
                 url,
@@ -323,17 +325,13 @@ class TargetSession:
                 token_request=op.issues_tokens,
                 params=sent_query or None,
                 headers=sent_headers,
-                **kwargs,
+                **extra,
             )
 
-        return _with_renewal(attempt, auth or credentials.NONE)
-
-
-def _with_renewal(attempt: Callable[[Presented], httpx.Response], auth: Presented) -> httpx.Response:
-    response = attempt(auth)
-    if response.status_code == 401 and auth.renew is not None:
-        response = attempt(auth.renew())
-    return response
+        response = attempt(presented)
+        if response.status_code == 401 and presented.renew is not None:
+            response = attempt(presented.renew())
+        return response
 
 
 def offered(op: Operation, include: list[str], exclude: list[str]) -> bool:
