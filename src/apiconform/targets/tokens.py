@@ -27,7 +27,7 @@ from authlib.oauth2.rfc6749.parameters import prepare_token_request
 from apiconform.config.model import Environment
 from apiconform.contracts.security import Flow, Security
 from apiconform.errors import ConfigError
-from apiconform.reporting.redaction import register_secret
+from apiconform.reporting.redaction import register_basic, register_secret
 
 if TYPE_CHECKING:
     from apiconform.targets.session import TargetSession
@@ -139,6 +139,8 @@ class TokenProvider:
         method = settings.client_auth or ("client_secret_basic" if client_id and client_secret else "none")
         headers = {"Content-Type": FORM, "Accept": "application/json"}
         url = self.token_url(env, api, flow)
+        if client_id and client_secret:
+            register_basic(client_id, client_secret)  # its Basic encoding is masked wherever it is echoed
         if client_id:
             url, headers, body = ClientAuth(client_id, client_secret or "", method).prepare("POST", url, headers, body)
         return self._session.client.request(
