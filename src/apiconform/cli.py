@@ -31,6 +31,20 @@ def _cmd_catalog(args: argparse.Namespace) -> int:
     return run_catalog(markdown=args.markdown)
 
 
+def _cmd_contract_show(args: argparse.Namespace) -> int:
+    """The effective contract of an API for a target: the shipped or user document with the target's overlay."""
+    import json
+
+    from apiconform.config import EMBEDDED, load_config, resolve_target
+    from apiconform.contracts import load_api
+
+    config = load_config(args.config)
+    if args.target and args.target != EMBEDDED:
+        resolve_target(args.target, config)
+    print(json.dumps(load_api(args.api).bundled, indent=2, ensure_ascii=False))
+    return 0
+
+
 def _cmd_contract_import(args: argparse.Namespace) -> int:
     from apiconform.contracts.importer import run_import
 
@@ -168,6 +182,11 @@ def build_parser() -> argparse.ArgumentParser:
     from apiconform.contracts.importer import add_import_parser
 
     add_import_parser(contract_sub).set_defaults(handler=_cmd_contract_import)
+    show = contract_sub.add_parser("show", help="print an API's effective contract (with the target's overlay)")
+    show.add_argument("api", metavar="API", help="the API name (its OpenAPI file stem)")
+    show.add_argument("--target", help="a target whose overlay applies (default: none)")
+    show.add_argument("--config", type=Path, metavar="FILE", help="apiconform.toml to read")
+    show.set_defaults(handler=_cmd_contract_show)
 
     _add_run(sub)
 

@@ -12,6 +12,7 @@ from tests.altvendor.server import AltVendor
 from tests.toml_values import toml_value
 
 ENVIRONMENTS = ("sandbox", "production")
+OVERLAYS = Path(__file__).resolve().parent / "overlays"  # what the alt vendor documents differently
 APIS = ("att-end-customer-lookup", "carrierx-core")
 
 
@@ -19,7 +20,9 @@ def _variable(env: str, api: str, field: str) -> str:
     return f"ALTVENDOR_{env}_{api.split('-')[0]}_{field}".upper()
 
 
-def write_config(vendor: AltVendor, folder: Path, extra: str = "") -> tuple[Path, dict[str, str]]:
+def write_config(
+    vendor: AltVendor, folder: Path, extra: str = "", *, overlay: bool = True
+) -> tuple[Path, dict[str, str]]:
     """Write ``apiconform.toml`` for a running alt vendor; the config path and the variables to export."""
     variables: dict[str, str] = {}
     lines = [
@@ -29,6 +32,8 @@ def write_config(vendor: AltVendor, folder: Path, extra: str = "") -> tuple[Path
         "[targets.altvendor.budget]",
         "requests_per_second = 500",
         "max_requests = 20000",
+        "[targets.altvendor.apis.att-end-customer-lookup]",
+        f'overlay = "{OVERLAYS / "att-end-customer-lookup.overlay.yaml"}"' if overlay else "",
         "[targets.altvendor.apis.carrierx-core]",
         'exclude = ["updateEndpoint"]',
         'exclude_reason = "the vendor updates endpoints with PUT; PATCH answers 405"',

@@ -26,8 +26,9 @@ TOKEN_RULES = (
 )
 
 
-def run(vendor: AltVendor, tmp_path: Path, select: str) -> tuple[int, dict[str, Any], str]:
-    config, variables = write_config(vendor, tmp_path)
+def run(vendor: AltVendor, tmp_path: Path, select: str, overlay: bool = True) -> tuple[int, dict[str, Any], str]:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    config, variables = write_config(vendor, tmp_path, overlay=overlay)
     results = tmp_path / "results.json"
     command = [sys.executable, "-m", "pytest", "suites/test_auth.py", "suites/test_environments.py", "-q"]
     command += ["-p", "no:cacheprovider", "--config", str(config), "--target", "altvendor", "-k", select]
@@ -71,3 +72,15 @@ def test_a_refused_client_is_one_configuration_problem(vendor: AltVendor, tmp_pa
     assert all(t["outcome"] == "skipped" for t in stopped)
     assert "the token endpoint refused credential 'carrierx-app' of sandbox (HTTP 401 invalid_client)" in output
     assert output.count("CONFIGURATION") == 2  # one line per environment, not one per test
+
+
+@pytest.mark.slow
+def test_the_vendors_documented_challenge_and_error_body_come_from_its_overlay(
+    vendor: AltVendor, tmp_path: Path
+) -> None:
+    select = "att and test_api_key_credentials_refused"
+    _, without, _ = run(vendor, tmp_path / "plain", select, overlay=False)
+    assert any("challenge_header_present" in t["message"] for t in without["tests"] if t["outcome"] == "failed")
+    code, with_overlay, output = run(vendor, tmp_path / "overlaid", select)
+    assert code == 0 and with_overlay["tests"], output[-3000:]
+    assert {t["outcome"] for t in with_overlay["tests"]} == {"passed"}

@@ -98,6 +98,7 @@ class TokenConfig(_Strict):
 class ApiConfig(_Strict):
     """Per-API settings of a target: operations it offers, how tokens are requested."""
 
+    overlay: str | None = None  # an OpenAPI Overlay 1.0 file (YAML/JSON), relative to apiconform.toml
     include: list[str] = Field(default_factory=list)
     exclude: list[str] = Field(default_factory=list)
     exclude_reason: str = "excluded by the target configuration"

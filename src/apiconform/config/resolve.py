@@ -162,8 +162,28 @@ def load_config(path: Path | None = None) -> ConfigFile:
     config._source_dir = path.resolve().parent
     _use_contract_folders(path, config)
     _check_api_names(path, config)
+    _check_overlays(config)
     _check_credential_fields(path, config)
     return config
+
+
+def overlays_of(target: TargetConfig, base_dir: Path) -> dict[str, Path]:
+    return {api: base_dir / settings.overlay for api, settings in target.apis.items() if settings.overlay}
+
+
+def _check_overlays(config: ConfigFile) -> None:
+    """Apply every target's overlays once at load time, so a broken one is a line now, not a failure later."""
+    from apiconform.contracts import load_api, set_overlays
+
+    base = config.source_dir or Path.cwd()
+    try:
+        for target in config.targets.values():
+            overlays = overlays_of(target, base)
+            set_overlays(overlays)
+            for api in overlays:
+                load_api(api)
+    finally:
+        set_overlays({})
 
 
 def _use_contract_folders(path: Path, config: ConfigFile) -> None:
@@ -253,6 +273,9 @@ def resolve_target(name: str, config: ConfigFile, base_dir: Path | None = None) 
         hint = f"did you mean {close[0]!r}? " if close else ""
         raise ConfigError(f"unknown target {name!r}; {hint}configured targets: {', '.join(known)}")
     target = config.targets[name]
+    from apiconform.contracts import set_overlays
+
+    set_overlays(overlays_of(target, base_dir or config.source_dir or Path.cwd()))  # this run's contracts
     values = _environment_values(target, base_dir or config.source_dir or Path.cwd())
     environments: dict[Environment, EnvironmentTarget] = {}
     for env_name, env_config in target.environments.items():

@@ -13,6 +13,7 @@ from apiconform.contracts.loader import (
     schemas_dir,
     schemas_fingerprint,
     set_contract_folders,
+    set_overlays,
     validator_for,
 )
 
@@ -29,5 +30,6 @@ __all__ = [
     "schemas_dir",
     "schemas_fingerprint",
     "set_contract_folders",
+    "set_overlays",
     "validator_for",
 ]

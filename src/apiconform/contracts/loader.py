@@ -136,6 +136,13 @@ class ApiDocument:
 
 
 _EXTRA_ROOTS: list[Path] = []
+_OVERLAYS: dict[str, Path] = {}
+
+
+def set_overlays(overlays: dict[str, Path]) -> None:
+    """The overlay each API of this run's target applies (``apis.<api>.overlay``); the config layer calls it."""
+    _OVERLAYS.clear()
+    _OVERLAYS.update(overlays)
 
 
 def set_contract_folders(folders: list[Path]) -> None:
@@ -178,7 +185,7 @@ def api_names() -> list[str]:
 
 
 @cache
-def _load_api(name: str, roots: tuple[Path, ...]) -> ApiDocument:
+def _load_api(name: str, roots: tuple[Path, ...], overlay: Path | None) -> ApiDocument:
     paths = _document_paths()
     if name not in paths:
         raise ConfigError(
@@ -187,12 +194,18 @@ def _load_api(name: str, roots: tuple[Path, ...]) -> ApiDocument:
     path = paths[name]
     root = next(r for r in roots if path.is_relative_to(r))
     raw = _read_json(path)
-    return ApiDocument(name=name, vendor=path.parent.name, path=path, raw=raw, bundled=_bundle(raw, path, root))
+    bundled = _bundle(raw, path, root)
+    if overlay is not None:
+        from apiconform.contracts.overlay import apply_overlay, read_overlay, validate_overlaid
+
+        bundled = apply_overlay(bundled, read_overlay(overlay), overlay)
+        validate_overlaid(bundled, overlay, name)
+    return ApiDocument(name=name, vendor=path.parent.name, path=path, raw=raw, bundled=bundled)
 
 
 def load_api(name: str) -> ApiDocument:
-    """An OpenAPI document by name (``att-end-customer-lookup``), raw and bundled."""
-    return _load_api(name, tuple(contract_roots()))
+    """An OpenAPI document by name (``att-end-customer-lookup``), raw and bundled (with the target's overlay)."""
+    return _load_api(name, tuple(contract_roots()), _OVERLAYS.get(name))
 
 
 def _component_name(path: Path, root: Path) -> str:
