@@ -7,12 +7,15 @@ it, so ``pytest tests/`` (the project's own tests) never starts a sandbox it doe
 from __future__ import annotations
 
 from collections.abc import Generator, Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from apiconform.checks.failures import ContractViolation
 from apiconform.config import EMBEDDED, load_config, resolve_target
+from apiconform.config.deviations import judge
 from apiconform.errors import ApiconformError, ConfigError
 from apiconform.reporting import allure_support, results
 from apiconform.reporting.redaction import redact_text
@@ -143,12 +146,32 @@ def pytest_runtest_makereport(
         exchanges = item.stash.get(_EXCHANGES, [])
         if exchanges:
             allure_support.attach_exchanges(exchanges)
+        _judge_deviation(item, report, call)
     if report.longrepr is not None and not report.skipped:
         report.longrepr = redact_text(str(report.longrepr))
     report.sections = [(title, redact_text(content)) for title, content in report.sections]
     if report.when == "call" or (report.when == "setup" and not report.passed):
         results.record(item, report, call)
     return report
+
+
+def _judge_deviation(item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo[None]) -> None:
+    """A failure the team accepted is reported as such (not run as a failure) while the deviation holds; an
+    expired or changed one fails with a note saying so."""
+    violation = call.excinfo.value if call.excinfo is not None else None
+    deviations = item.config.stash[_SESSION].target.deviations if _SESSION in item.config.stash else ()
+    if not isinstance(violation, ContractViolation) or not deviations:
+        return
+    verdict = judge(deviations, item.nodeid, violation.check, violation.message, date.today())
+    if verdict is None:
+        return
+    item.stash[results.DEVIATION] = verdict.judgement
+    if verdict.judgement == "accepted":
+        report.outcome = "skipped"
+        reason = f"Skipped: {verdict.note()} [{violation.check}: {violation.message}]"
+        report.longrepr = (str(item.path), item.location[1] or 0, redact_text(reason))
+    else:
+        report.longrepr = f"{verdict.note()}\n{report.longrepr}"
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -84,3 +84,37 @@ def test_the_vendors_documented_challenge_and_error_body_come_from_its_overlay(
     code, with_overlay, output = run(vendor, tmp_path / "overlaid", select)
     assert code == 0 and with_overlay["tests"], output[-3000:]
     assert {t["outcome"] for t in with_overlay["tests"]} == {"passed"}
+
+
+@pytest.mark.slow
+def test_accepted_deviations_hold_until_they_expire(vendor: AltVendor, tmp_path: Path) -> None:
+    """Without its overlay the alt vendor's challenge deviates: accepted in sandbox, expired in production."""
+    rows = []
+    for env, expires in (("sandbox", "2099-01-01"), ("production", "2020-01-01")):
+        rows.append(
+            f'[[deviation]]\ntest = "*att-end-customer-lookup*:{env}:*"\ncheck = "challenge_header_present"\n'
+            'message = "the challenge is not the documented one"\n'
+            f'reason = "ticket ALT-7: Basic realm until their gateway upgrade"\nexpires = {expires}\n'
+        )
+    (tmp_path / "deviations.toml").write_text("\n".join(rows), encoding="utf-8")
+    config, variables = write_config(vendor, tmp_path, overlay=False)
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(
+            "[targets.altvendor]\n", f'[targets.altvendor]\ndeviations = "{tmp_path / "deviations.toml"}"\n', 1
+        ),
+        encoding="utf-8",
+    )
+    results = tmp_path / "results.json"
+    command = [sys.executable, "-m", "pytest", "suites/test_auth.py", "-q", "-p", "no:cacheprovider"]
+    command += ["--config", str(config), "--target", "altvendor", "-k", "att and test_api_key_credentials_refused"]
+    command += ["--results-json", str(results)]
+    proc = subprocess.run(
+        command, cwd=REPO, env={**os.environ, **variables}, capture_output=True, text=True, check=False
+    )
+    tests = json.loads(results.read_text(encoding="utf-8"))["tests"]
+    sandbox = [t for t in tests if ":sandbox:" in t["nodeid"]]
+    production = [t for t in tests if ":production:" in t["nodeid"]]
+    assert sandbox and all(t["outcome"] == "skipped" and t["deviation"] == "accepted" for t in sandbox)
+    assert production and all(t["outcome"] == "failed" and t["deviation"] == "expired" for t in production)
+    assert proc.returncode == 1 and "accepted deviation expired on 2020-01-01" in proc.stdout
+    assert "ACCEPTED" in proc.stdout

@@ -42,6 +42,7 @@ class ContractViolation(AssertionError):
         self.received = redact_text(str(received)) if received is not None else None
         self.documented = redact_text(str(documented)) if documented is not None else None
         self.source = source
+        self.message = redact_text(message).splitlines()[0] if message else ""
         lines = [f"[{category}] {check}: {redact_text(message)}"]
         if operation:
             lines.append(f"Operation: {operation}")

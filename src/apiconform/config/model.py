@@ -9,6 +9,7 @@ authentication, operations it does not offer, inputs per environment) is said he
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -105,11 +106,31 @@ class ApiConfig(_Strict):
     token: TokenConfig = Field(default_factory=TokenConfig)
 
 
+class Deviation(_Strict):
+    """A deviation the team knows of (and has told the vendor): it does not fail the run while it holds.
+
+    ``test`` (a node-id glob) and/or ``check`` (a check name) say where; ``message`` (optional) pins what was
+    seen, the failure's first line after ``[category] check:``, so a different status, field or message fails
+    again; ``expires`` ends the acceptance.
+    """
+
+    test: str | None = None
+    check: str | None = None
+    message: str | None = None
+    reason: Annotated[str, Field(min_length=3)]
+    expires: date | None = None
+
+
+class DeviationsFile(_Strict):
+    deviation: list[Deviation] = Field(default_factory=list)
+
+
 class TargetConfig(_Strict):
     """One named target: a vendor's sandbox and/or production, per API."""
 
     description: str = ""
     dotenv: str | None = None
+    deviations: str | None = None  # a TOML file of accepted deviations, relative to apiconform.toml
     allow_writes: bool = False
     budget: Budget = Field(default_factory=Budget)
     environments: dict[Environment, EnvironmentConfig] = Field(default_factory=dict)

@@ -16,12 +16,14 @@ from typing import Any
 from dotenv import dotenv_values
 from pydantic import SecretStr, ValidationError
 
+from apiconform.config.deviations import load_deviations
 from apiconform.config.model import (
     GENERIC_FIELDS,
     ApiConfig,
     Budget,
     ConfigFile,
     CredentialConfig,
+    Deviation,
     Environment,
     TargetConfig,
 )
@@ -96,6 +98,7 @@ class Target:
     known_inputs: dict[Environment, dict[str, dict[str, list[dict[str, Any]]]]] = field(default_factory=dict)
     portal: PortalAccess | None = None
     api_settings: dict[str, ApiConfig] = field(default_factory=dict)
+    deviations: tuple[Deviation, ...] = ()
 
     def settings(self, api: str) -> ApiConfig:
         return self.api_settings.get(api) or ApiConfig()
@@ -164,6 +167,9 @@ def load_config(path: Path | None = None) -> ConfigFile:
     _check_api_names(path, config)
     _check_overlays(config)
     _check_credential_fields(path, config)
+    for target in config.targets.values():
+        if target.deviations:
+            load_deviations(config._source_dir / target.deviations)
     return config
 
 
@@ -275,7 +281,8 @@ def resolve_target(name: str, config: ConfigFile, base_dir: Path | None = None) 
     target = config.targets[name]
     from apiconform.contracts import set_overlays
 
-    set_overlays(overlays_of(target, base_dir or config.source_dir or Path.cwd()))  # this run's contracts
+    base = base_dir or config.source_dir or Path.cwd()
+    set_overlays(overlays_of(target, base))  # this run's contracts
     values = _environment_values(target, base_dir or config.source_dir or Path.cwd())
     environments: dict[Environment, EnvironmentTarget] = {}
     for env_name, env_config in target.environments.items():
@@ -314,6 +321,7 @@ def resolve_target(name: str, config: ConfigFile, base_dir: Path | None = None) 
         path_overrides=target.path_overrides,
         known_inputs=known_inputs,
         api_settings=dict(target.apis),
+        deviations=load_deviations(base / target.deviations) if target.deviations else (),
     )
 
 

@@ -21,6 +21,7 @@ from apiconform.reporting.redaction import redact_text
 
 _RECORDS = pytest.StashKey[list[dict[str, Any]]]()
 CONFIGURATION = "configuration-problem"
+DEVIATION = pytest.StashKey[str]()  # accepted / expired / changed, when an accepted deviation speaks of it
 
 
 def _category(call: pytest.CallInfo[None]) -> str | None:
@@ -59,6 +60,7 @@ def record(item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo[N
             "outcome": outcome,
             "category": _category(call),
             "message": message,
+            "deviation": item.stash.get(DEVIATION, None),
         }
     )
 
@@ -107,6 +109,13 @@ def print_summary(terminalreporter: Any, config: pytest.Config, session: Any) ->
         first = rec["message"].strip().splitlines()[0] if rec["message"].strip() else ""
         label = escape(f"[{rec['category'] or 'uncategorised'}]")
         console.print(f"  FAILED {escape(rec['nodeid'].split('::')[-1])} {label} {escape(first[:150])}", soft_wrap=True)
+    accepted = [r for r in records if r.get("deviation") == "accepted"]
+    for rec in accepted[:20]:
+        console.print(
+            f"  ACCEPTED {escape(rec['nodeid'].split('::')[-1])} {escape(rec['message'][:200])}", soft_wrap=True
+        )
+    if accepted:
+        console.print(f"{len(accepted)} failure(s) are accepted deviations (see the target's deviations file)")
     problems = configuration_problems(config)
     stopped = sum(1 for r in records if r["category"] == CONFIGURATION)
     for problem in problems:
