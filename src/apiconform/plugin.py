@@ -131,17 +131,15 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
-    suite_test = item.get_closest_marker("concern") is not None  # the project's own tests fail as usual
-    if not suite_test:
-        pass
-    elif call.excinfo is not None and call.excinfo.errisinstance((WriteBlocked, RoleMissing)):
+    stopped = call.excinfo is not None and item.get_closest_marker("concern") is not None  # suite tests only
+    if stopped and call.excinfo is not None and call.excinfo.errisinstance((WriteBlocked, RoleMissing)):
         report.outcome = "skipped"
-        report.longrepr = (str(item.path), item.location[1] or 0, f"Skipped: {call.excinfo.value}")
-    elif call.excinfo is not None and call.excinfo.errisinstance(ConfigError):
+        report.longrepr = (str(item.path), item.location[1] or 0, redact_text(f"Skipped: {call.excinfo.value}"))
+    elif stopped and call.excinfo is not None and call.excinfo.errisinstance(ConfigError):
         # A credential the target cannot use stops the test as what it is, not as a contract failure.
         report.outcome = "skipped"
         reason = f"Skipped: {results.CONFIGURATION}: {call.excinfo.value}"
-        report.longrepr = (str(item.path), item.location[1] or 0, reason)
+        report.longrepr = (str(item.path), item.location[1] or 0, redact_text(reason))
     elif report.failed and call.when == "call":
         exchanges = item.stash.get(_EXCHANGES, [])
         if exchanges:

@@ -257,10 +257,6 @@ class TargetSession:
             return credentials.static_bearer(credential, role)
         return credentials.basic(credential, role)
 
-    def token(self, env: Environment, api: str, role: str | None = None, scopes: list[str] | None = None) -> str:
-        """A fresh token of a role (never the cached one: the caller may revoke it or let it expire)."""
-        return self.tokens.token(env, api, role or self.require_role(env, api), scopes, fresh=True)
-
     # -- sending ------------------------------------------------------------------------------------------
     def send(
         self,
