@@ -56,9 +56,10 @@ def _spend(session: TargetSession, api: str, env: Environment, waited: bool = Fa
     role = session.require_role(env, api, PURPOSE)
     auth = session.present(env, api, role)
     first = rules.LimitCall.from_response(1, send_sample(session, env, op, auth, request), op.label)
-    if not waited and first.reset_ms is not None and first.reset_ms < WINDOW_END_MARGIN_MS and not first.refused:
+    reset_ms = first.reset_ms * rules.reset_unit_ms(session, op) if first.reset_ms is not None else None
+    if not waited and reset_ms is not None and reset_ms < WINDOW_END_MARGIN_MS and not first.refused:
         # The fixed window ends in a moment: measure in the next one rather than across the boundary.
-        time.sleep(first.reset_ms / 1000 + 0.2)
+        time.sleep(reset_ms / 1000 + 0.2)
         return _spend(session, api, env, waited=True)
     if first.status in (401, 403):
         raise ConfigError(f"the {role!r} credential of {env} is refused by {api} (HTTP {first.status}); check it")

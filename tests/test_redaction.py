@@ -85,3 +85,10 @@ def test_exchange_renders_redacted_request_response_and_curl() -> None:
     for secret in ("form-secret-9", "issued-token-77", "Zm9vOmJhcg=="):
         assert secret not in rendered
     assert "token_type" in rendered and "curl -X POST" in rendered
+
+
+def test_token_type_and_ids_are_not_masked_but_tokens_are() -> None:
+    text = '{"token_type": "Bearer", "token_sid": "sid-1234567", "access_token": "tok-abcdefgh"}'
+    redacted = redact_text(text)
+    assert '"token_type": "Bearer"' in redacted and '"token_sid": "sid-1234567"' in redacted
+    assert "tok-abcdefgh" not in redacted

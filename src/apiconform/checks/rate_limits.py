@@ -119,6 +119,18 @@ def probe_operation(session: TargetSession, env: Environment, api: str) -> Opera
     return sorted(operations, key=rank)[0]
 
 
+def reset_unit_ms(session: TargetSession, op: Operation) -> int:
+    """Milliseconds per unit of X-RateLimit-Reset: the header's ``x-apiconform-unit`` (``s`` or ``ms``); MuleSoft's
+    convention, milliseconds until the window ends, when the contract does not say."""
+    bundled = session.documents[op.api].bundled
+    for status, response in op.raw.get("responses", {}).items():
+        if str(status).startswith("2"):
+            for name, header in _resolve(bundled, response).get("headers", {}).items():
+                if name.lower() == "x-ratelimit-reset" and _resolve(bundled, header).get("x-apiconform-unit") == "s":
+                    return 1000
+    return 1
+
+
 def limit_headers_required(session: TargetSession, op: Operation) -> bool:
     """Whether the operation's success response declares X-RateLimit-Limit as required."""
     bundled = session.documents[op.api].bundled

@@ -62,8 +62,15 @@ def redact_text(text: str) -> str:
         if value in text:
             text = text.replace(value, MASK)
     text = _INLINE[0].sub(lambda m: f"{m.group(1)} {MASK}", text)
-    text = _INLINE[1].sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}{m.group(2)}", text)
-    return _INLINE[2].sub(lambda m: f"{m.group(1)}{MASK}", text)
+    text = _INLINE[1].sub(
+        lambda m: m.group(0) if _identifier(m.group(1)) else f"{m.group(1)}{m.group(2)}{MASK}{m.group(2)}", text
+    )
+    return _INLINE[2].sub(lambda m: m.group(0) if _identifier(m.group(1)) else f"{m.group(1)}{MASK}", text)
+
+
+def _identifier(key_part: str) -> bool:
+    """``"token_type": `` and the like name identifiers, not secrets (NOT_SECRET)."""
+    return key_part.strip().rstrip(":=").strip().strip("\"'").lower() in NOT_SECRET
 
 
 NOT_SECRET = frozenset({"token_type", "token_sid", "token_endpoint", "www-authenticate"})
