@@ -180,3 +180,17 @@ def test_unreachable_target_exits_3_not_1(tmp_path: Path) -> None:
     assert result.returncode == 3, result.stdout[-3000:] + result.stderr
     assert "target unavailable" in result.stdout
     assert "Traceback" not in result.stderr
+
+
+def test_a_run_whose_credentials_were_refused_exits_2_as_a_configuration_problem(tmp_path: Path) -> None:
+    import json
+
+    from apiconform.runner import decide
+
+    results = tmp_path / "results.json"
+    message = "configuration-problem: api: the token endpoint refused credential 'app' of sandbox (HTTP 401)"
+    record = {"outcome": "skipped", "category": "configuration-problem", "message": message}
+    results.write_text(json.dumps({"tests": [record, record]}), encoding="utf-8")
+    outcome = decide(4, results, tmp_path / "junit.xml")
+    assert outcome.exit_code == 2
+    assert outcome.summary == "configuration problem: 2 test(s) not run" and outcome.message == message
