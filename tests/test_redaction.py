@@ -88,7 +88,7 @@ def test_exchange_renders_redacted_request_response_and_curl() -> None:
 
 
 def test_token_type_and_ids_are_not_masked_but_tokens_are() -> None:
-    text = '{"token_type": "Bearer", "token_sid": "sid-1234567", "access_token": "tok-abcdefgh"}'
+    text = '{"token_type": "Bearer", "token_sid": "ZQ7XK2W9VB", "access_token": "TK8PL3MR6QHN"}'
     redacted = redact_text(text)
-    assert '"token_type": "Bearer"' in redacted and '"token_sid": "sid-1234567"' in redacted
-    assert "tok-abcdefgh" not in redacted
+    assert '"token_type": "Bearer"' in redacted and '"token_sid": "ZQ7XK2W9VB"' in redacted
+    assert "TK8PL3MR6QHN" not in redacted

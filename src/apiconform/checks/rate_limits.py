@@ -120,8 +120,8 @@ def probe_operation(session: TargetSession, env: Environment, api: str) -> Opera
 
 
 def reset_unit_ms(session: TargetSession, op: Operation) -> int:
-    """Milliseconds per unit of X-RateLimit-Reset: the header's ``x-apiconform-unit`` (``s`` or ``ms``); MuleSoft's
-    convention, milliseconds until the window ends, when the contract does not say."""
+    """Milliseconds per unit of X-RateLimit-Reset: the header's ``x-apiconform-unit`` (``s`` or ``ms``); when the
+    contract is silent, the common gateways' convention: milliseconds until the window ends."""
     bundled = session.documents[op.api].bundled
     for status, response in op.raw.get("responses", {}).items():
         if str(status).startswith("2"):
