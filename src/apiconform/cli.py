@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,6 +43,13 @@ def _cmd_contract_show(args: argparse.Namespace) -> int:
     if args.target and args.target != EMBEDDED:
         resolve_target(args.target, config)
     print(json.dumps(load_api(args.api).bundled, indent=2, ensure_ascii=False))
+    return 0
+
+
+def _cmd_deviations_record(args: argparse.Namespace) -> int:
+    from apiconform.config.deviations import record_deviations
+
+    print(record_deviations(args.results, args.reason, args.expires), end="")
     return 0
 
 
@@ -197,6 +205,16 @@ def build_parser() -> argparse.ArgumentParser:
     selfcheck.add_argument("--defect", action="append", default=[], metavar="NAME", help="only these defects")
     selfcheck.add_argument("--no-mutations", action="store_true", help="skip the mutation-style schema check")
     selfcheck.set_defaults(handler=_cmd_selfcheck)
+
+    deviations = sub.add_parser("deviations", help="accepted deviations of a vendor")
+    deviations_sub = deviations.add_subparsers(dest="deviations_command", required=True, metavar="COMMAND")
+    record = deviations_sub.add_parser(
+        "record", help="print a deviations file accepting a run's failures as they are (review it before use)"
+    )
+    record.add_argument("results", type=Path, metavar="RESULTS", help="reports/results.json of the run")
+    record.add_argument("--reason", required=True, help="why they are accepted (e.g. the vendor ticket)")
+    record.add_argument("--expires", type=date.fromisoformat, metavar="YYYY-MM-DD", help="when acceptance ends")
+    record.set_defaults(handler=_cmd_deviations_record)
 
     targets = sub.add_parser("targets", help="list configured targets and whether their credentials are set")
     targets.add_argument("--config", type=Path, metavar="FILE", help="apiconform.toml to read")

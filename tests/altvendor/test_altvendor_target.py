@@ -118,3 +118,49 @@ def test_accepted_deviations_hold_until_they_expire(vendor: AltVendor, tmp_path:
     assert production and all(t["outcome"] == "failed" and t["deviation"] == "expired" for t in production)
     assert proc.returncode == 1 and "accepted deviation expired on 2020-01-01" in proc.stdout
     assert "ACCEPTED" in proc.stdout
+
+
+def run_all(vendor: AltVendor, folder: Path, deviations: Path | None = None) -> dict[str, Any]:
+    """Every suite against the alt vendor, optionally with a deviations file; the results JSON."""
+    folder.mkdir(parents=True, exist_ok=True)
+    config, variables = write_config(vendor, folder)
+    if deviations is not None:
+        text = config.read_text(encoding="utf-8")
+        config.write_text(
+            text.replace("[targets.altvendor]\n", f'[targets.altvendor]\ndeviations = "{deviations}"\n', 1)
+        )
+    results = folder / "results.json"
+    command = [sys.executable, "-m", "pytest", "suites/", "-q", "-p", "no:cacheprovider", "--config", str(config)]
+    command += ["--target", "altvendor", "--results-json", str(results)]
+    subprocess.run(command, cwd=REPO, env={**os.environ, **variables}, capture_output=True, text=True, check=False)
+    data: dict[str, Any] = json.loads(results.read_text(encoding="utf-8"))
+    return data
+
+
+@pytest.mark.slow
+def test_recorded_deviations_keep_a_known_vendor_quiet_and_let_a_regression_through(
+    vendor: AltVendor, tmp_path: Path
+) -> None:
+    """Record today's reviewed failures as deviations; the next clean run is quiet, a regression is not."""
+    run_all(vendor, tmp_path / "baseline")
+    command = [
+        sys.executable,
+        "-m",
+        "apiconform.cli",
+        "deviations",
+        "record",
+        str(tmp_path / "baseline" / "results.json"),
+    ]
+    recorded = subprocess.run(
+        [*command, "--reason", "reviewed with the vendor"], capture_output=True, text=True, cwd=REPO
+    )
+    assert recorded.returncode == 0 and "[[deviation]]" in recorded.stdout, recorded.stderr
+    deviations = tmp_path / "deviations.toml"
+    deviations.write_text(recorded.stdout, encoding="utf-8")
+    quiet = run_all(vendor, tmp_path / "quiet", deviations)
+    assert [t["nodeid"] for t in quiet["tests"] if t["outcome"] in ("failed", "error")] == []
+    assert any(t["deviation"] == "accepted" for t in quiet["tests"])
+    vendor.set_regressions(["revoked-token-accepted"])
+    regressed = run_all(vendor, tmp_path / "regressed", deviations)
+    caught = [t for t in regressed["tests"] if t["outcome"] == "failed"]
+    assert caught and all("revoked-token" in t["nodeid"] for t in caught), [t["nodeid"] for t in caught]

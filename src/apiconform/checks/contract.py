@@ -89,8 +89,8 @@ def _failure_names(exc: BaseException) -> str:
 
 
 def _failure_text(exc: BaseException) -> str:
-    parts = []
-    for failure in _failures(exc):
+    parts = []  # sorted by title, so the same failures give the same message (accepted deviations pin it)
+    for failure in sorted(_failures(exc), key=lambda f: str(getattr(f, "title", type(f).__name__))):
         title = getattr(failure, "title", type(failure).__name__)
         message = getattr(failure, "message", str(failure))
         parts.append(f"{title}: {message}")

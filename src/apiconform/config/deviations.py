@@ -67,7 +67,7 @@ def judge(deviations: tuple[Deviation, ...], nodeid: str, check: str, message: s
     """How a failure stands against the accepted deviations (None: no entry speaks of it)."""
     found: Verdict | None = None
     for entry in deviations:
-        if entry.test and not fnmatch.fnmatchcase(nodeid, entry.test):
+        if entry.test and entry.test != nodeid and not fnmatch.fnmatchcase(nodeid, entry.test):
             continue
         if entry.check and entry.check != check:
             continue
@@ -79,3 +79,33 @@ def judge(deviations: tuple[Deviation, ...], nodeid: str, check: str, message: s
             continue
         return Verdict("accepted", entry)
     return found
+
+
+def record_deviations(results: Path, reason: str, expires: date | None) -> str:
+    """A deviations file accepting every contract failure of a run as it is now (pinned by its message), for a
+    team that has reviewed them: any later change of those failures, and any new one, fails again."""
+    import json
+    import re
+
+    try:
+        tests = json.loads(results.read_text(encoding="utf-8")).get("tests", [])
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"{results}: not a results.json of a run ({exc}); pass reports/results.json") from None
+    headline = re.compile(r"^\[[\w-]+\] ([\w:, -]+?): (.*)$")
+    entries = []
+    for test in tests:
+        first = str(test.get("message", "")).strip().splitlines()[:1]
+        found = headline.match(first[0]) if test.get("outcome") in ("failed", "error") and first else None
+        if found is None:
+            continue
+        lines = [
+            "[[deviation]]",
+            f"test = {json.dumps(test['nodeid'])}",
+            f"check = {json.dumps(found.group(1))}",
+            f"message = {json.dumps(found.group(2))}",
+            f"reason = {json.dumps(reason)}",
+        ]
+        if expires is not None:
+            lines.append(f"expires = {expires.isoformat()}")
+        entries.append("\n".join(lines))
+    return "\n\n".join(entries) + ("\n" if entries else "")
