@@ -43,6 +43,9 @@ PAIR_VARIANTS = (
 LONE_KEY_VARIANTS = ("no-credentials", "empty-values", "malformed-values", "wrong-secret", *NEAR_MISSES)
 TOKEN_VARIANTS = ("no-token", "garbage-token", "token-one-char-changed", "token-truncated")
 TOKEN_ENDPOINT_VARIANTS = ("wrong-secret", "secret-one-char-changed", "other-environment-secret")
+# A client secret presented the other way than the target uses: a server must refuse a wrong secret however it
+# arrives (one that checks only the Authorization header lets a wrong secret in the body through).
+OTHER_CLIENT_AUTH = {"client_secret_basic": "client_secret_post", "client_secret_post": "client_secret_basic"}
 _SAMPLES: dict[tuple[Environment, str, str], Request] = {}
 
 
@@ -90,6 +93,17 @@ def _none() -> Any:
     raise LookupError("an OAuth2 API without its security")
 
 
+def _other_client_auth(session: TargetSession, env: Environment, api: str) -> tuple[str, ...]:
+    """The wrong-secret variant sent with the client authentication method the target does not use (only
+    where the main credential authenticates a client: a password grant without a client has none)."""
+    role = session.role_for(env, api)
+    if role is None or "client_secret" not in (session.credential(env, role) or {}):
+        return ()
+    used = session.target.settings(api).token.client_auth or "client_secret_basic"
+    other = OTHER_CLIENT_AUTH.get(used)
+    return (f"wrong-secret-by-{other.removeprefix('client_secret_')}",) if other else ()
+
+
 def _no_contract_cases(session: TargetSession) -> Iterator[tuple[Any, ...]]:
     """Every protected operation of an API of applications with access contracts (an id + secret pair that
     documents a 403) where a no-contract credential is configured; else one case that skips and says so."""
@@ -128,7 +142,7 @@ def _cases(session: TargetSession, name: str) -> list[tuple[Any, ...]]:
             (a, e, session.token_operation(a), v)
             for a in _apis(session, "oauth2")
             for e in session.environments(a)
-            for v in TOKEN_ENDPOINT_VARIANTS
+            for v in (*TOKEN_ENDPOINT_VARIANTS, *_other_client_auth(session, e, a))
         ]
     if name == "test_token_response_not_cacheable":
         return [
@@ -391,13 +405,18 @@ def test_wrong_token_credentials_refused(
     field = "password" if target_session.tokens.flow(api, cred).grant == "password" else "client_secret"
     if field not in cred:
         pytest.skip(f"credential {role!r} has no {field}: nothing secret to get wrong")
-    if variant == "wrong-secret":
+    method = "client_secret_" + variant.removeprefix("wrong-secret-by-") if "-by-" in variant else None
+    if variant.startswith("wrong-secret"):
         wrong = _fake(len(cred[field]))
     elif variant == "other-environment-secret":
         wrong = _other_environment(target_session, env, api, field)
     else:
         wrong = near_miss(cred[field], variant)
-    response = target_session.tokens.request(env, api, role, override={field: wrong})
+    response = target_session.tokens.request(env, api, role, override={field: wrong}, client_auth=method)
+    if method is not None:  # a method the vendor may not support: only "no token for a wrong secret" is certain
+        auth.no_token_for_a_wrong_secret(response, operation, f"a wrong secret by {method}")
+        auth.secret_not_echoed(response, [cred[field], wrong], operation)
+        return
     basic_auth = "authorization" in {k.lower() for k in response.request.headers}
     auth.wrong_token_credentials_refused(response, operation, f"a {variant.replace('-', ' ')}", basic_auth)
     bundled = target_session.documents[api].bundled

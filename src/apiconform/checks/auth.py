@@ -321,6 +321,20 @@ def foreign_token_refused(response: httpx.Response, op: Operation, what: str) ->
 TOKEN_REFUSALS = ("invalid_client", "invalid_grant", "unauthorized_client")
 
 
+def no_token_for_a_wrong_secret(response: httpx.Response, op: Operation, what: str) -> None:
+    """RFC 6749 2.3.1/5.2: client authentication with a wrong secret fails, however the secret is presented."""
+    body = _body(response)
+    if response.is_success or (isinstance(body, dict) and "access_token" in body):
+        raise _violation(
+            "no_token_for_a_wrong_secret",
+            f"{what}: answered {response.status_code} with a token",
+            op,
+            response,
+            documented="a 4xx error and no access_token",
+            source=RFC6749_52,
+        )
+
+
 def wrong_token_credentials_refused(response: httpx.Response, op: Operation, what: str, basic_auth: bool) -> None:
     """RFC 6749 5.2: a wrong secret or password at the token endpoint is 400/401 with ``invalid_client`` or
     ``invalid_grant`` and issues nothing; after Basic client authentication ``invalid_client`` MUST be 401."""

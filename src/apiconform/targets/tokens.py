@@ -118,9 +118,11 @@ class TokenProvider:
         *,
         override: dict[str, str] | None = None,
         credential_env: Environment | None = None,
+        client_auth: str | None = None,
     ) -> httpx.Response:
         """One token request with ``role``'s credential of ``credential_env`` (default ``env``), sent to ``env``'s
-        token endpoint; ``override`` replaces credential fields (a wrong secret for the auth matrix)."""
+        token endpoint; ``override`` replaces credential fields and ``client_auth`` the client authentication
+        method (a wrong secret presented the other way, for the auth matrix)."""
         credential = self._session.credential(credential_env or env, role)
         if credential is None:
             raise ConfigError(f"no credential {role!r} in {credential_env or env}")
@@ -136,7 +138,9 @@ class TokenProvider:
             params[settings.scope_param] = " ".join(scopes)
         body = prepare_token_request(flow.grant, **params)
         client_id, client_secret = credential.get("client_id"), credential.get("client_secret")
-        method = settings.client_auth or ("client_secret_basic" if client_id and client_secret else "none")
+        method = (
+            client_auth or settings.client_auth or ("client_secret_basic" if client_id and client_secret else "none")
+        )
         headers = {"Content-Type": FORM, "Accept": "application/json"}
         url = self.token_url(env, api, flow)
         if client_id and client_secret:
