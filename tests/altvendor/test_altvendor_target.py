@@ -164,3 +164,13 @@ def test_recorded_deviations_keep_a_known_vendor_quiet_and_let_a_regression_thro
     regressed = run_all(vendor, tmp_path / "regressed", deviations)
     caught = [t for t in regressed["tests"] if t["outcome"] == "failed"]
     assert caught and all("revoked-token" in t["nodeid"] for t in caught), [t["nodeid"] for t in caught]
+
+
+@pytest.mark.slow
+def test_a_token_host_that_checks_only_basic_is_caught(vendor: AltVendor, tmp_path: Path) -> None:
+    """The target authenticates with Basic; a wrong secret sent in the body must get no token either."""
+    vendor.set_regressions(["post-auth-secret-unchecked"])
+    code, data, output = run(vendor, tmp_path, "test_wrong_token_credentials_refused")
+    failed = [t for t in data["tests"] if t["outcome"] == "failed"]
+    assert code == 1 and failed, output[-3000:]
+    assert all(t["nodeid"].endswith(":wrong-secret-by-post]") and t["category"] == "auth-defect" for t in failed)
