@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from apiconform.contracts.schema_walk import MAP_KEYWORDS, escape, iter_properties
+from apiconform.contracts.schema_walk import MAP_KEYWORDS, iter_document_schemas, iter_properties
 from apiconform.errors import ConfigError
 
 JSON = dict[str, Any]
@@ -144,31 +144,11 @@ def add_operation_ids(document: JSON) -> list[str]:
     return added
 
 
-def iter_document_schemas(node: Any, pointer: str = "#") -> Iterator[tuple[str, JSON]]:
-    """The Schema Objects of an OpenAPI document: values of ``schema`` and of ``components/schemas``."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            here = f"{pointer}/{escape(key)}"
-            if key in _EXAMPLE_KEYS or key.startswith("x-"):
-                continue
-            if key == "schema" and isinstance(value, dict):
-                yield here, value
-            elif pointer == "#/components" and key == "schemas" and isinstance(value, dict):
-                for name, schema in value.items():
-                    if isinstance(schema, dict):
-                        yield f"{here}/{escape(name)}", schema
-            else:
-                yield from iter_document_schemas(value, here)
-    elif isinstance(node, list):
-        for index, item in enumerate(node):
-            yield from iter_document_schemas(item, f"{pointer}/{index}")
-
-
 def add_sources(document: JSON, origin: str) -> None:
     """An ``x-source`` naming ``origin`` on every operation and schema property that has none."""
     for op in iter_operations(document):
         op.node.setdefault("x-source", f"{origin}, {op.node['operationId']}: {IMPORTED}")
-    for where, schema in iter_document_schemas(document):
+    for where, schema in iter_document_schemas(document, "#"):
         for pointer, prop in iter_properties(schema, where):
             if isinstance(prop, dict):
                 prop.setdefault("x-source", f"{origin}, {pointer}: {IMPORTED}")

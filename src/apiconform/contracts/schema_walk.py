@@ -60,3 +60,25 @@ def iter_properties(schema: Any, pointer: str = "") -> Iterator[tuple[str, Any]]
         if isinstance(props, dict):
             for name, child in props.items():
                 yield f"{where}/properties/{escape(name)}", child
+
+
+def iter_document_schemas(node: Any, pointer: str = "", _root: str | None = None) -> Iterator[tuple[str, JSON]]:
+    """The Schema Objects of an OpenAPI document (values of ``schema``, entries of ``components/schemas``);
+    examples are data and ``x-`` extensions are ours, so neither is walked."""
+    root = pointer if _root is None else _root
+    if isinstance(node, dict):
+        for key, value in node.items():
+            here = f"{pointer}/{escape(key)}"
+            if key in ("example", "examples") or str(key).startswith("x-"):
+                continue
+            if key == "schema" and isinstance(value, dict):
+                yield here, value
+            elif pointer == f"{root}/components" and key == "schemas" and isinstance(value, dict):
+                for name, schema in value.items():
+                    if isinstance(schema, dict):
+                        yield f"{here}/{escape(name)}", schema
+            else:
+                yield from iter_document_schemas(value, here, root)
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            yield from iter_document_schemas(item, f"{pointer}/{index}", root)
