@@ -9,6 +9,7 @@ from the contract's security schemes and the target's configuration. Rule logic:
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -69,7 +70,8 @@ def _api_key_variants(session: TargetSession, api: str) -> tuple[str, ...]:
 
 def _token_variants(session: TargetSession, api: str) -> tuple[str, ...]:
     revocable = session.find(api, lambda op: op.token_role == "revoke") is not None
-    return (*TOKEN_VARIANTS, "revoked-token") if revocable else TOKEN_VARIANTS
+    expiring = session.target.settings(api).token.expiry_wait_seconds > 0
+    return (*TOKEN_VARIANTS, *(["revoked-token"] if revocable else []), *(["expired-token"] if expiring else []))
 
 
 def _basic_variants(session: TargetSession, api: str) -> tuple[str, ...]:
@@ -259,8 +261,35 @@ def _token_presented(session: TargetSession, env: Environment, api: str, variant
         return bearer(_fake(43))
     if variant == "revoked-token":
         return bearer(_revoked_token(session, env, api))
+    if variant == "expired-token":
+        return bearer(_expired_token(session, env, api))
     valid = session.present(env, api).headers["Authorization"].removeprefix("Bearer ")
     return bearer(near_miss(valid, variant))
+
+
+_EXPIRED: dict[tuple[str, str], str] = {}
+
+
+def _expired_token(session: TargetSession, env: Environment, api: str) -> str:
+    """A fresh token waited out once per environment and API (its ``expires_in``, at most the target's
+    ``expiry_wait_seconds``), then reused by every operation's test."""
+    if (env, api) not in _EXPIRED:
+        role, _ = _main(session, env, api)
+        issued = session.tokens.issue(env, api, role)
+        wait = session.target.settings(api).token.expiry_wait_seconds
+        lifetime = issued.body.get("expires_in") if isinstance(issued.body, dict) else None
+        if not isinstance(lifetime, int | float) or lifetime > wait:
+            pytest.skip(
+                f"{api} tokens live {lifetime!r} s, longer than expiry_wait_seconds = {wait:g}; use a short-lived "
+                f"test credential or raise [targets.{session.target.name}.apis.{api}.token] expiry_wait_seconds"
+            )
+        time.sleep(float(lifetime) + 1.0)
+        _EXPIRED[(env, api)] = issued.access_token
+    return _EXPIRED[(env, api)]
+
+
+def _article(noun: str) -> str:
+    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
 
 
 def _revoked_token(session: TargetSession, env: Environment, api: str) -> str:
@@ -355,7 +384,7 @@ def test_role_without_contract_forbidden(
 
 
 @pytest.mark.rule(
-    "a missing, garbage, nearly-right or revoked token is refused: 401 with a Bearer challenge "
+    "a missing, garbage, nearly-right, revoked or expired token is refused: 401 with a Bearer challenge "
     "(invalid_token; no error code when no token was sent)",
     auth.RFC6750_31,
 )
@@ -368,7 +397,7 @@ def test_bearer_token_refused(
         auth.missing_credentials_are_refused(response, operation, "a request without a token")
         auth.bearer_challenge_without_error_code(response, bundled, operation)
     else:
-        auth.invalid_token_is_refused(response, bundled, operation, f"a {variant.replace('-', ' ')}")
+        auth.invalid_token_is_refused(response, bundled, operation, _article(variant.replace("-", " ")))
     auth.error_body_documented(response, bundled, operation)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from apiconform.checks.failures import ContractViolation
+from apiconform.checks.failures import ContractViolation, RuleWarnings, collecting_warnings
 from apiconform.config import EMBEDDED, load_config, resolve_target
 from apiconform.config.deviations import judge
 from apiconform.errors import ApiconformError, ConfigError
@@ -48,11 +48,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="embedded target only: start the sandbox with this defect on (repeatable)",
     )
     group.addoption("--results-json", default=None, help="write per-test outcomes and categories as JSON here")
+    group.addoption(
+        "--strict-grades",
+        action="store_true",
+        default=False,
+        help="broken assumptions and recommendations fail the test (pytest's --strict does the same)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "concern(name): the concern a suite test belongs to")
     config.addinivalue_line("markers", "rule(text, source): the documented rule a suite test checks")
+
+
+def strict_grades(config: pytest.Config) -> bool:
+    target = config.stash[_SESSION].target if _SESSION in config.stash else None
+    return results.strict_grades(config, target)
 
 
 def get_session(config: pytest.Config) -> TargetSession:
@@ -127,6 +138,44 @@ def _apiconform_test(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 @pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    """Collect the test's broken assumptions and recommendations; after the test, report them together.
+
+    A blocking failure carries the warnings seen before it; a test with only warnings raises RuleWarnings,
+    which ``pytest_runtest_makereport`` turns into a pass with warnings (a failure under ``--strict``)."""
+    if item.get_closest_marker("concern") is None:
+        return (yield)
+    with collecting_warnings() as warnings:
+        try:
+            result = yield
+        except ContractViolation as failure:
+            _keep_warnings(item, warnings.violations)
+            allure_support.label_grades([failure.grade])
+            if warnings.violations:
+                failure.add_note(_warning_note(warnings.violations))
+            raise
+        except BaseException:
+            _keep_warnings(item, warnings.violations)
+            raise
+    _keep_warnings(item, warnings.violations)
+    if warnings.violations:
+        raise RuleWarnings(warnings.violations)
+    return result
+
+
+def _keep_warnings(item: pytest.Item, violations: list[ContractViolation]) -> None:
+    item.stash[results.WARNINGS] = violations
+    if violations:
+        allure_support.label_warnings(violations)
+
+
+def _warning_note(violations: list[ContractViolation]) -> str:
+    lines = [f"also {len(violations)} warning(s):"]
+    lines += [f"  [{v.grade}] {v.check}: {v.message}" for v in violations]
+    return "\n".join(lines)
+
+
+@pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
@@ -140,6 +189,17 @@ def pytest_runtest_makereport(
         report.outcome = "skipped"
         reason = f"Skipped: {results.CONFIGURATION}: {call.excinfo.value}"
         report.longrepr = (str(item.path), item.location[1] or 0, redact_text(reason))
+    elif (
+        report.failed
+        and call.when == "call"
+        and call.excinfo is not None
+        and call.excinfo.errisinstance(RuleWarnings)
+        and not strict_grades(item.config)
+    ):
+        report.outcome = "passed"  # only assumptions or recommendations broke: visible, never failing
+        report.longrepr = None
+        for violation in item.stash.get(results.WARNINGS, []):
+            item.user_properties.append(("apiconform_warning", f"[{violation.grade}] {violation.check}"))
     elif report.failed and call.when == "call":
         exchanges = item.stash.get(_EXCHANGES, [])
         if exchanges:
@@ -157,6 +217,8 @@ def _judge_deviation(item: pytest.Item, report: pytest.TestReport, call: pytest.
     """A failure the team accepted is reported as such (not run as a failure) while the deviation holds; an
     expired or changed one fails with a note saying so."""
     violation = call.excinfo.value if call.excinfo is not None else None
+    if isinstance(violation, RuleWarnings):
+        violation = violation.violations[0]
     deviations = item.config.stash[_SESSION].target.deviations if _SESSION in item.config.stash else ()
     if not isinstance(violation, ContractViolation) or not deviations:
         return

@@ -40,6 +40,8 @@ def write_config(
         "[targets.altvendor.apis.carrierx-core.token]",
         'flow = "client_credentials"',
         'client_auth = "client_secret_basic"',
+        "expiry_wait_seconds = 5",
+        "renew_before_seconds = 1",
     ]
     for env in ENVIRONMENTS:
         prefix = f"targets.altvendor.environments.{env}"

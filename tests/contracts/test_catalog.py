@@ -10,6 +10,7 @@ import pytest
 from apiconform.cli import main
 from apiconform.contracts import api_documents
 from apiconform.contracts.catalog import Rule, build_catalog, render_markdown, render_table, summary
+from apiconform.contracts.grades import Grade
 
 
 @pytest.fixture(scope="module")
@@ -43,9 +44,20 @@ def test_no_rule_without_a_source(rules: list[Rule]) -> None:
     assert not unsourced, "rules without a source:\n" + "\n".join(map(str, unsourced[:20]))
 
 
-def test_assumed_follows_the_source(rules: list[Rule]) -> None:
-    assert all(r.assumed == r.source.startswith("assumption") for r in rules)
-    assert any(r.assumed for r in rules) and not all(r.assumed for r in rules)
+def test_every_grade_is_used_and_an_assumed_source_is_never_a_documented_rule(rules: list[Rule]) -> None:
+    assert {r.grade for r in rules} == set(Grade)
+    assumed_sources = [r for r in rules if r.source.lower().startswith("assumption")]
+    assert assumed_sources and all(not r.grade.blocking for r in assumed_sources)
+
+
+def test_the_grade_is_shown_in_the_table_the_markdown_and_the_summary(rules: list[Rule]) -> None:
+    text = summary(rules)
+    for grade in Grade:
+        assert re.search(rf"\b\d+ {grade}\b", text), text
+    markdown = render_markdown(rules)
+    assert "| location | rule | grade | source |" in markdown
+    assert any(f"| {rule.grade} |" in markdown for rule in rules if rule.assumed)
+    assert [c.header for c in render_table(rules).columns][3] == "Grade"
 
 
 def test_portal_rules_are_readable(rules: list[Rule]) -> None:
@@ -71,16 +83,16 @@ def test_markdown_has_a_section_per_api_and_a_table_per_operation(rules: list[Ru
     sections = re.findall(r"^## (\S+)$", text, flags=re.MULTILINE)
     assert sections == sorted({r.api for r in rules})
     operations = {(r.api, r.operation) for r in rules}
-    assert text.count("| location | rule | source |") == len(operations)
+    assert text.count("| location | rule | grade | source |") == len(operations)
     # a pattern's "|" must not split a table cell
     for line in text.splitlines():
         if line.startswith("| ") and not line.startswith("| ---"):
-            assert len(re.findall(r"(?<!\\)\|", line)) == 4, line
+            assert len(re.findall(r"(?<!\\)\|", line)) == 5, line
 
 
 def test_table_groups_by_operation(rules: list[Rule]) -> None:
     table = render_table(rules)
-    assert [c.header for c in table.columns] == ["API / operation", "Location", "Rule", "Source"]
+    assert [c.header for c in table.columns] == ["API / operation", "Location", "Rule", "Grade", "Source"]
     assert table.row_count == len(rules)
 
 
@@ -89,7 +101,9 @@ def test_cli_prints_summary_and_writes_markdown(tmp_path: Path, capsys: pytest.C
     assert main(["catalog", "--markdown", str(target)]) == 0
     out = capsys.readouterr().out
     first = out.splitlines()[0]
-    assert re.fullmatch(r"\d+ APIs, \d+ operations, \d+ rules, \d+ resting on assumptions", first), first
+    assert re.fullmatch(
+        r"\d+ APIs, \d+ operations, \d+ rules: \d+ documented, \d+ standard, \d+ recommended, \d+ assumption", first
+    ), first
     assert first == summary(build_catalog())
     assert "apiconform rule catalog" in out
     assert "portal" in out and "getApp" in out

@@ -16,7 +16,9 @@ from typing import Any
 import httpx
 from jsonschema import Draft202012Validator
 
-from apiconform.checks.failures import Category, ContractViolation
+from apiconform.checks.failures import Category, ContractViolation, breach
+from apiconform.checks.graded import Breach, report_breaches, response_links, schema_breaches, summary
+from apiconform.contracts.grades import Grade, grade_of_source, node_grade, weakest
 from apiconform.targets.session import Operation
 
 JSON = dict[str, Any]
@@ -24,6 +26,11 @@ JSON = dict[str, Any]
 RFC9110_401 = 'RFC 9110 15.5.2: "The server generating a 401 response MUST send a WWW-Authenticate header field"'
 RFC9110_401_MEANING = 'RFC 9110 15.5.2: 401 "lacks valid authentication credentials for the target resource"'
 RFC6750_31 = "RFC 6750 3.1"
+RFC6750_3_SCHEME = 'RFC 6750 3: "MUST include the WWW-Authenticate response header field" with the Bearer scheme'
+RFC6750_3_ERROR = 'RFC 6750 3: "the resource server SHOULD include the error attribute"'
+RFC6750_31_STATUS = (
+    'RFC 6750 3.1: invalid_token "SHOULD respond with the HTTP 401"; insufficient_scope "SHOULD ... 403"'
+)
 RFC6749_51 = 'RFC 6749 5.1: "MUST include the HTTP Cache-Control response header field with a value of no-store"'
 RFC6749_52 = 'RFC 6749 5.2: invalid_client / invalid_grant; "MUST respond with an HTTP 401" after Basic client auth'
 OWASP_API8 = "OWASP API Security Top 10 2023, API8 (security misconfiguration: secrets in error messages)"
@@ -38,6 +45,7 @@ def _violation(
     response: httpx.Response | None = None,
     documented: Any = None,
     source: str | None = None,
+    grade: Grade | None = None,
 ) -> ContractViolation:
     received = None if response is None else f"{response.status_code} {_snippet(response)}"
     return ContractViolation(
@@ -48,6 +56,7 @@ def _violation(
         documented=documented,
         source=source,
         operation=op.label,
+        grade=grade,
     )
 
 
@@ -101,15 +110,25 @@ def _body(response: httpx.Response) -> Any:
 
 # -- status rules ----------------------------------------------------------------------------------------
 def _expect_status(check: str, response: httpx.Response, op: Operation, expected: int, what: str, source: str) -> None:
-    if response.status_code != expected:
-        raise _violation(
+    """Served at all is a broken security requirement (standard); refused with another status than the one
+    documented is as strong as that documentation (the documented response's grade, else the RFC's)."""
+    if response.status_code == expected:
+        return
+    refused = response.status_code in REFUSED
+    fallback = grade_of_source(source.split("; ")[-1]) if refused else Grade.STANDARD
+    documented = op.raw.get("responses", {}).get(str(expected))
+    grade = node_grade(documented, "status", fallback) if refused else Grade.STANDARD
+    breach(
+        _violation(
             check,
             f"{what}: answered {response.status_code} instead of {expected}",
             op,
             response,
             documented=f"{expected}",
             source=source,
+            grade=grade or fallback,
         )
+    )
 
 
 def response_source(op: Operation, status: int, default: str) -> str:
@@ -156,13 +175,15 @@ def no_contract_is_forbidden(response: httpx.Response, op: Operation) -> None:
 def valid_credentials_are_accepted(response: httpx.Response, op: Operation, role: str) -> None:
     """Positive control: if valid credentials are refused, every negative result of the matrix is void."""
     if response.status_code in REFUSED:
-        raise _violation(
-            "valid_credentials_are_accepted",
-            f"valid credentials of role {role!r} were refused with {response.status_code}",
-            op,
-            response,
-            documented="any status but 401/403",
-            source="the operation's security requirement (OpenAPI document)",
+        breach(
+            _violation(
+                "valid_credentials_are_accepted",
+                f"valid credentials of role {role!r} were refused with {response.status_code}",
+                op,
+                response,
+                documented="any status but 401/403",
+                source="the operation's security requirement (OpenAPI document)",
+            )
         )
 
 
@@ -175,25 +196,32 @@ def challenge_header_present(
     header = documented_header(bundled, op, response.status_code, "WWW-Authenticate")
     if value is None:
         if required or (header is not None and header.get("required")):
-            raise _violation(
-                "challenge_header_present",
-                f"a {response.status_code} without a challenge",
-                op,
-                response,
-                documented=_documented_value(header),
-                source=RFC9110_401,
+            grade = Grade.STANDARD if required else node_grade(header, "required", Grade.DOCUMENTED)
+            breach(
+                _violation(
+                    "challenge_header_present",
+                    f"a {response.status_code} without a challenge",
+                    op,
+                    response,
+                    documented=_documented_value(header),
+                    source=RFC9110_401 if required else str((header or {}).get("x-source", RFC9110_401)),
+                    grade=grade,
+                )
             )
         return None
     value = str(value)
     schema = (header or {}).get("schema")
     if schema is not None and not Draft202012Validator(schema).is_valid(value):
-        raise _violation(
-            "challenge_header_present",
-            "the challenge is not the documented one",
-            op,
-            response,
-            documented=_documented_value(header),
-            source=str((header or {}).get("x-source", RFC9110_401)),
+        breach(
+            _violation(
+                "challenge_header_present",
+                "the challenge is not the documented one",
+                op,
+                response,
+                documented=_documented_value(header),
+                source=str((header or {}).get("x-source", RFC9110_401)),
+                grade=weakest([node_grade(header, "default"), node_grade(schema, "default")]),
+            )
         )
     return value
 
@@ -206,16 +234,31 @@ def _documented_value(header: JSON | None) -> str:
 def bearer_challenge_without_error_code(response: httpx.Response, bundled: JSON, op: Operation) -> None:
     """RFC 6750 3.1: "If the request lacks any authentication information ... the resource server SHOULD
     NOT include an error code"; the scheme must still be Bearer."""
-    value = challenge_header_present(response, bundled, op) or ""
+    value = challenge_header_present(response, bundled, op)
+    if value is None:
+        return
     scheme, params = parse_challenge(value)
-    if scheme.lower() != "bearer" or "error" in params:
-        raise _violation(
-            "bearer_challenge_without_error_code",
-            "a request without a token got a challenge that is not a plain Bearer challenge",
-            op,
-            response,
-            documented='Bearer realm="..." (no error attribute)',
-            source=RFC6750_31 + ': "SHOULD NOT include an error code"',
+    if scheme.lower() != "bearer":
+        breach(
+            _violation(
+                "bearer_challenge_without_error_code",
+                f"a request without a token got a {scheme or 'blank'} challenge, not a Bearer one",
+                op,
+                response,
+                documented='Bearer realm="..."',
+                source=RFC6750_3_SCHEME,
+            )
+        )
+    elif "error" in params:
+        breach(
+            _violation(
+                "bearer_challenge_without_error_code",
+                "a request without a token got a Bearer challenge with an error code",
+                op,
+                response,
+                documented='Bearer realm="..." (no error attribute)',
+                source=RFC6750_31 + ': "SHOULD NOT include an error code"',
+            )
         )
 
 
@@ -241,31 +284,50 @@ def insufficient_scope_is_forbidden(response: httpx.Response, bundled: JSON, op:
 
 def _bearer_error(check: str, response: httpx.Response, bundled: JSON, op: Operation, code: str) -> None:
     """RFC 6750 3: the error code travels in the challenge; the body is judged by its documented schema."""
-    value = challenge_header_present(response, bundled, op) or ""
+    value = challenge_header_present(response, bundled, op)
+    if value is None:
+        return
     scheme, params = parse_challenge(value)
-    if scheme.lower() != "bearer" or params.get("error") != code:
-        raise _violation(
-            check,
-            f"the challenge does not say error={code!r}",
-            op,
-            response,
-            documented=f'Bearer ..., error="{code}"',
-            source=RFC6750_31,
+    if scheme.lower() != "bearer":
+        breach(
+            _violation(
+                check,
+                f"the challenge is {scheme or 'blank'}, not Bearer",
+                op,
+                response,
+                documented=f'Bearer ..., error="{code}"',
+                source=RFC6750_3_SCHEME,
+            )
+        )
+    elif params.get("error") != code:
+        breach(
+            _violation(
+                check,
+                f"the challenge does not say error={code!r}",
+                op,
+                response,
+                documented=f'Bearer ..., error="{code}"',
+                source=RFC6750_3_ERROR,
+            )
         )
 
 
 def basic_challenge_has_realm(response: httpx.Response, bundled: JSON, op: Operation) -> None:
     """RFC 7617 2: the Basic challenge carries a realm (REQUIRED)."""
-    value = challenge_header_present(response, bundled, op) or ""
+    value = challenge_header_present(response, bundled, op)
+    if value is None:
+        return
     scheme, params = parse_challenge(value)
     if scheme.lower() != "basic" or "realm" not in params:
-        raise _violation(
-            "basic_challenge_has_realm",
-            "the 401 challenge is not Basic with a realm",
-            op,
-            response,
-            documented='Basic realm="..."',
-            source='RFC 7617 2: "realm ... REQUIRED"',
+        breach(
+            _violation(
+                "basic_challenge_has_realm",
+                "the 401 challenge is not Basic with a realm",
+                op,
+                response,
+                documented='Basic realm="..."',
+                source='RFC 7617 2: "realm ... REQUIRED"',
+            )
         )
 
 
@@ -282,18 +344,26 @@ def error_body_documented(response: httpx.Response, bundled: JSON, op: Operation
     root = {"$ref": "#/$defs/x", "$defs": {"x": schema}, "components": bundled.get("components", {})}
     if "$ref" in schema:
         root = {"$ref": schema["$ref"], "components": bundled.get("components", {})}
-    errors = sorted(Draft202012Validator(root).iter_errors(body), key=lambda e: list(e.absolute_path))
-    if body is None or errors:
-        problem = "not JSON" if body is None else errors[0].message
-        message = f"the {response.status_code} body breaks its schema: {problem}"
-        raise _violation(
+    links = response_links(op.raw, documented)
+    source = str((documented or {}).get("x-source", "the operation's responses"))
+    if body is None:
+        breaches = [Breach(weakest(links), "", "not JSON")]
+    else:
+        breaches = schema_breaches(root, body, links)
+
+    def violation(group: list[Breach]) -> ContractViolation:
+        problem = group[0].text if len(group) == 1 else f"{len(group)} rules broken:\n{summary(group)}"
+        return _violation(
             "error_body_documented",
-            message,
+            f"the {response.status_code} body breaks its schema: {problem}",
             op,
             response,
             documented=schema.get("$ref", "documented schema"),
-            source=str((documented or {}).get("x-source", "the operation's responses")),
+            source=source,
+            grade=group[0].grade,
         )
+
+    report_breaches(breaches, violation)
 
 
 def secret_not_echoed(response: httpx.Response, sent_secrets: list[str], op: Operation) -> None:
@@ -301,13 +371,15 @@ def secret_not_echoed(response: httpx.Response, sent_secrets: list[str], op: Ope
     text = response.text
     headers = " ".join(v for k, v in response.headers.items() if k.lower() != "set-cookie")
     if any(secret and (secret in text or secret in headers) for secret in sent_secrets):
-        raise _violation(
-            "secret_not_echoed",
-            "the response repeats the client secret that was sent",
-            op,
-            response,
-            documented="no credential value in any response",
-            source=OWASP_API8,
+        breach(
+            _violation(
+                "secret_not_echoed",
+                "the response repeats the client secret that was sent",
+                op,
+                response,
+                documented="no credential value in any response",
+                source=OWASP_API8,
+            )
         )
 
 
@@ -325,13 +397,15 @@ def no_token_for_a_wrong_secret(response: httpx.Response, op: Operation, what: s
     """RFC 6749 2.3.1/5.2: client authentication with a wrong secret fails, however the secret is presented."""
     body = _body(response)
     if response.is_success or (isinstance(body, dict) and "access_token" in body):
-        raise _violation(
-            "no_token_for_a_wrong_secret",
-            f"{what}: answered {response.status_code} with a token",
-            op,
-            response,
-            documented="a 4xx error and no access_token",
-            source=RFC6749_52,
+        breach(
+            _violation(
+                "no_token_for_a_wrong_secret",
+                f"{what}: answered {response.status_code} with a token",
+                op,
+                response,
+                documented="a 4xx error and no access_token",
+                source=RFC6749_52,
+            )
         )
 
 
@@ -343,53 +417,63 @@ def wrong_token_credentials_refused(response: httpx.Response, op: Operation, wha
     error = body.get("error") if isinstance(body, dict) else None
     issued = isinstance(body, dict) and "access_token" in body
     if response.status_code not in (400, 401) or issued:
-        raise _violation(
-            "wrong_token_credentials_refused",
-            f"{what}: answered {response.status_code}{' with a token' if issued else ''}",
-            op,
-            response,
-            documented="400 or 401 with error invalid_client or invalid_grant, no access_token",
-            source=source,
+        breach(
+            _violation(
+                "wrong_token_credentials_refused",
+                f"{what}: answered {response.status_code}{' with a token' if issued else ''}",
+                op,
+                response,
+                documented="400 or 401 with error invalid_client or invalid_grant, no access_token",
+                source=source,
+            )
         )
     if error not in TOKEN_REFUSALS:
-        raise _violation(
-            "wrong_token_credentials_refused",
-            f"{what}: the body does not name the error",
-            op,
-            response,
-            documented='{"error": "invalid_client" | "invalid_grant", ...}',
-            source=source,
+        breach(
+            _violation(
+                "wrong_token_credentials_refused",
+                f"{what}: the body does not name the error",
+                op,
+                response,
+                documented='{"error": "invalid_client" | "invalid_grant", ...}',
+                source=source,
+            )
         )
     if basic_auth and error == "invalid_client" and response.status_code != 401:
-        raise _violation(
-            "wrong_token_credentials_refused",
-            f"{what}: invalid_client after Basic client authentication answered {response.status_code}",
-            op,
-            response,
-            documented="401",
-            source=RFC6749_52,
+        breach(
+            _violation(
+                "wrong_token_credentials_refused",
+                f"{what}: invalid_client after Basic client authentication answered {response.status_code}",
+                op,
+                response,
+                documented="401",
+                source=RFC6749_52,
+            )
         )
 
 
 def token_response_not_cacheable(response: httpx.Response, op: Operation) -> None:
     """RFC 6749 5.1: a response carrying a token must not be stored by any cache."""
     if response.status_code != 200:
-        raise _violation(
-            "token_response_not_cacheable",
-            "the main credential got no token",
-            op,
-            response,
-            documented="200 with a token",
-            source="RFC 6749 5.1",
+        breach(
+            _violation(
+                "token_response_not_cacheable",
+                "the main credential got no token",
+                op,
+                response,
+                documented="200 with a token",
+                source="RFC 6749 5.1",
+            )
         )
     directives = {d.strip().lower() for d in response.headers.get("cache-control", "").split(",")}
     if "no-store" not in directives:
-        raise ContractViolation(
-            Category.AUTH,
-            "token_response_not_cacheable",
-            "a token response may be cached",
-            received=f"Cache-Control: {response.headers.get('cache-control')!r}",
-            documented="Cache-Control: no-store",
-            source=RFC6749_51,
-            operation=op.label,
+        breach(
+            ContractViolation(
+                Category.AUTH,
+                "token_response_not_cacheable",
+                "a token response may be cached",
+                received=f"Cache-Control: {response.headers.get('cache-control')!r}",
+                documented="Cache-Control: no-store",
+                source=RFC6749_51,
+                operation=op.label,
+            )
         )

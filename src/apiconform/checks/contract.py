@@ -4,7 +4,9 @@ Schemathesis generates the data (positive and negative) and judges each response
 we send every request through the target's client (budget, write guard, recording) and turn a
 schemathesis failure into a ContractViolation so reports classify it as contract drift.
 ``ignored_auth`` is left out on purpose: it re-sends probes outside our budget and misses OAuth2 and
-wrong-secret cases, which the auth suite covers.
+wrong-secret cases, which the auth suite covers. ``response_schema_conformance`` is replaced by our graded
+body validation: it stops at the first schema error, which may be an assumed one hiding a documented one.
+Each failure carries the grade of its rule; the blocking ones decide, the others are warnings.
 """
 
 from __future__ import annotations
@@ -20,13 +22,15 @@ from schemathesis.specs.openapi.checks import (
     negative_data_rejection,
     positive_data_acceptance,
     response_headers_conformance,
-    response_schema_conformance,
     status_code_conformance,
 )
 
-from apiconform.checks.failures import Category, ContractViolation
+from apiconform.checks.failures import Category, ContractViolation, breach, decide
+from apiconform.checks.graded import Breach
+from apiconform.checks.graded_schemathesis import body_breaches, describe_breaches, failure_grade
 from apiconform.checks.samples import generation_settings, known_cases, schemathesis_operation
 from apiconform.config.model import Environment
+from apiconform.contracts.grades import Grade
 from apiconform.targets.session import Operation, TargetSession
 
 COMMON_CHECKS = [
@@ -34,7 +38,6 @@ COMMON_CHECKS = [
     status_code_conformance,
     content_type_conformance,
     response_headers_conformance,
-    response_schema_conformance,
 ]
 CHECKS = {
     GenerationMode.POSITIVE: [*COMMON_CHECKS, positive_data_acceptance],
@@ -47,6 +50,7 @@ def conforms(session: TargetSession, env: Environment, op: Operation, mode: Gene
     st_op = schemathesis_operation(op)
     auth = session.present(env, op.api)
     sent = 0
+    known_ids: set[int] = set()  # documented or configured inputs: refusing one breaks a documented rule
 
     def check(case: Any) -> None:
         nonlocal sent
@@ -55,21 +59,22 @@ def conforms(session: TargetSession, env: Environment, op: Operation, mode: Gene
             kwargs["url"] = kwargs["url"].replace(st_op.path, op.path, 1)
         response = session.send_transport(env, op, kwargs, auth)
         sent += 1
+        failures: list[tuple[Grade, str, str]] = []
         try:
             case.validate_response(response, checks=CHECKS[mode], headers=auth.headers)
         except (AssertionError, BaseExceptionGroup) as exc:
-            raise ContractViolation(
-                Category.CONTRACT,
-                "schemathesis:" + _failure_names(exc),
-                _failure_text(exc),
-                received=f"HTTP {response.status_code}",
-                operation=f"{op.api} {op.label} ({env})",
-                source=str(op.raw.get("x-source", "OpenAPI document"))[:300],
-            ) from None
+            document = session.documents[op.api].bundled
+            known = id(case) in known_ids
+            failures = [
+                (failure_grade(document, op, response, case, f, known), *_title_text(f)) for f in _failures(exc)
+            ]
+        breaches = body_breaches(session.documents[op.api].bundled, op, response)
+        judge(op, env, response.status_code, failures, breaches)
 
     test: Callable[..., None] = given(case=st_op.as_strategy(generation_mode=mode))(check)
     if mode is GenerationMode.POSITIVE:
         for known in known_cases(session, env, op):
+            known_ids.add(id(known))
             test = example(case=known)(test)
     profile = session.profile
     count = profile.positive_examples if mode is GenerationMode.POSITIVE else profile.negative_examples
@@ -83,18 +88,35 @@ def _failures(exc: BaseException) -> list[BaseException]:
     return [exc]
 
 
-def _failure_names(exc: BaseException) -> str:
-    names = sorted({getattr(f, "title", type(f).__name__) for f in _failures(exc)})
-    return ", ".join(str(n) for n in names)
+def _title_text(failure: BaseException) -> tuple[str, str]:
+    title = str(getattr(failure, "title", type(failure).__name__))
+    return title, f"{title}: {getattr(failure, 'message', str(failure))}"
 
 
-def _failure_text(exc: BaseException) -> str:
-    parts = []  # sorted by title, so the same failures give the same message (accepted deviations pin it)
-    for failure in sorted(_failures(exc), key=lambda f: str(getattr(f, "title", type(f).__name__))):
-        title = getattr(failure, "title", type(failure).__name__)
-        message = getattr(failure, "message", str(failure))
-        parts.append(f"{title}: {message}")
-    return "\n".join(parts)
+def judge(op: Operation, env: str, status: int, failures: list[tuple[Grade, str, str]], breaches: list[Breach]) -> None:
+    """One violation for the blocking failures and breaches (it decides), one warning for the rest; titles
+    and texts sorted so the same failures give the same message (accepted deviations pin it)."""
+    found = list(failures)
+    for blocking in (True, False):
+        part = [b for b in breaches if b.grade.blocking is blocking]
+        if part:
+            found.append((part[0].grade, "Response violates schema", describe_breaches(part)))
+    violations = []
+    for blocking in (True, False):
+        group = sorted((f for f in found if f[0].blocking is blocking), key=lambda f: (f[1], f[2]))
+        if group:
+            violations.append(
+                ContractViolation(
+                    Category.CONTRACT,
+                    "schemathesis:" + ", ".join(sorted({title for _, title, _ in group})),
+                    "\n".join(text for _, _, text in group),
+                    received=f"HTTP {status}",
+                    operation=f"{op.api} {op.label} ({env})",
+                    source=str(op.raw.get("x-source", "OpenAPI document"))[:300],
+                    grade=min((g for g, _, _ in group), key=lambda g: -g.strength if blocking else g.strength),
+                )
+            )
+    decide(violations)
 
 
 def echoed_headers(op: Operation) -> list[str]:
@@ -127,12 +149,14 @@ def headers_echoed(session: TargetSession, env: Environment, op: Operation, head
     response = send_sample(session, env, op, session.present(env, op.api), request)
     received = response.headers.get(header)
     if received != value:
-        raise ContractViolation(
-            Category.CONTRACT,
-            "header_echoed",
-            f"{header} sent with the request was not echoed in the {response.status_code} response",
-            received=received if received is not None else "(header absent)",
-            documented=f"{header}: {value}",
-            operation=f"{op.api} {op.label} ({env})",
-            source=echo_source(op, header),
+        breach(
+            ContractViolation(
+                Category.CONTRACT,
+                "header_echoed",
+                f"{header} sent with the request was not echoed in the {response.status_code} response",
+                received=received if received is not None else "(header absent)",
+                documented=f"{header}: {value}",
+                operation=f"{op.api} {op.label} ({env})",
+                source=echo_source(op, header),
+            )
         )

@@ -15,14 +15,19 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from apiconform.checks.failures import Category, ContractViolation
+from apiconform.checks.failures import Category, ContractViolation, breach
 from apiconform.checks.samples import Request, sample_request, send_sample
 from apiconform.config.model import Environment
+from apiconform.contracts.grades import Grade, node_grade, strongest, weakest
 from apiconform.targets.session import Operation, TargetSession, deref
 
 JSON = dict[str, Any]
 VALIDATION_STATUSES = ("400", "422")
 MAX_VIOLATIONS = 10
+READ_ONLY_SOURCE = (
+    'JSON Schema 2020-12 validation 9.4: readOnly values are "managed exclusively by the owning authority"; '
+    'attempts to modify them "are expected to be ignored or rejected"'
+)
 
 
 def request_schema(session: TargetSession, op: Operation) -> JSON | None:
@@ -41,9 +46,17 @@ def _validator(session: TargetSession, op: Operation, schema: JSON) -> Draft2020
     return Draft202012Validator({**schema, "components": components})
 
 
-def _documented(prop: JSON) -> bool:
+def _documented(node: JSON, keyword: str | None = None) -> bool:
     """Constraints we assumed (to keep generated data acceptable) are not the vendor's to enforce."""
-    return "assumption" not in str(prop.get("x-source", "")).lower()
+    grade = node_grade(node, keyword)
+    return grade is None or grade.blocking
+
+
+def validation_grade(op: Operation) -> Grade:
+    """How strong "a broken constraint is answered 400/422" is: the documented validation response's status."""
+    responses = op.raw.get("responses", {})
+    grades = [node_grade(responses.get(code), "status") for code in VALIDATION_STATUSES if code in responses]
+    return strongest(grades, Grade.DOCUMENTED)
 
 
 def _leaf_violations(document: JSON, schema: JSON, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], Any]]:
@@ -56,13 +69,13 @@ def _leaf_violations(document: JSON, schema: JSON, path: tuple[str, ...]) -> Ite
             continue
         if not _documented(prop):
             continue
-        if isinstance(prop.get("minLength"), int) and prop["minLength"] > 1:
+        if isinstance(prop.get("minLength"), int) and prop["minLength"] > 1 and _documented(prop, "minLength"):
             yield here, "x" * (prop["minLength"] - 1)
-        if isinstance(prop.get("maxLength"), int):
+        if isinstance(prop.get("maxLength"), int) and _documented(prop, "maxLength"):
             yield here, "x" * (prop["maxLength"] + 1)
-        if "enum" in prop:
+        if "enum" in prop and _documented(prop, "enum"):
             yield here, "apiconform-not-a-documented-value"
-        if isinstance(prop.get("maximum"), int):
+        if isinstance(prop.get("maximum"), int) and _documented(prop, "maximum"):
             yield here, prop["maximum"] + 1
 
 
@@ -107,9 +120,9 @@ def parameter_violations(session: TargetSession, op: Operation) -> list[tuple[st
         if not _documented(param) or not _documented(schema):
             continue
         name, where = param["name"], param.get("in")
-        if where == "query" and isinstance(schema.get("maximum"), int):
+        if where == "query" and isinstance(schema.get("maximum"), int) and _documented(schema, "maximum"):
             out.append((f"query {name}={schema['maximum'] + 1}", "query", name, schema["maximum"] + 1))
-        if where == "path" and "pattern" in schema:
+        if where == "path" and "pattern" in schema and _documented(schema, "pattern"):
             out.append((f"path {name} not matching {schema['pattern']}", "path_parameters", name, "apiconform-0"))
     return out
 
@@ -128,24 +141,31 @@ def boundary_violations_rejected(session: TargetSession, env: Environment, op: O
     expected = validation_statuses(op)
     base = sample_request(session, env, op)
     auth = session.present(env, op.api)
-    cases: list[tuple[str, Request]] = [
-        (label, {**base, "body": bad}) for label, bad in body_violations(session, op, base.get("body"))
+    cases: list[tuple[str, Request, bool]] = [
+        (label, {**base, "body": bad}, True) for label, bad in body_violations(session, op, base.get("body"))
     ]
     cases += [
-        (label, {**base, where: {**(base.get(where) or {}), name: value}})
+        (label, {**base, where: {**(base.get(where) or {}), name: value}}, False)
         for label, where, name, value in parameter_violations(session, op)
     ]
-    for label, request in cases:
+    for label, request, in_body in cases:
         response = send_sample(session, env, op, auth, request)
         if response.status_code not in expected:
-            raise ContractViolation(
-                Category.CONTRACT,
-                "boundary_violation_rejected",
-                f"a request breaking one documented constraint ({label}) was not rejected as invalid",
-                received=f"HTTP {response.status_code}",
-                documented=f"HTTP {' or '.join(map(str, expected))}",
-                operation=f"{op.api} {op.label} ({env})",
-                source=str(op.raw.get("x-source", ""))[:300],
+            # Data served for a body the documentation calls invalid breaks it; a page size over its maximum
+            # may be clamped, and which refusal status is used is as strong as the validation response.
+            served = response.is_success and in_body
+            breach(
+                ContractViolation(
+                    Category.CONTRACT,
+                    "boundary_violation_rejected",
+                    f"a request breaking one documented constraint ({label}) was "
+                    + ("served" if response.is_success else "not rejected as invalid"),
+                    received=f"HTTP {response.status_code}",
+                    documented=f"HTTP {' or '.join(map(str, expected))}",
+                    operation=f"{op.api} {op.label} ({env})",
+                    source=str(op.raw.get("x-source", ""))[:300],
+                    grade=Grade.DOCUMENTED if served else validation_grade(op),
+                )
             )
     return len(cases)
 
@@ -175,6 +195,9 @@ def _example(prop: JSON) -> Any:
 
 
 def read_only_attributes_refused(session: TargetSession, env: Environment, op: Operation) -> int:
+    """JSON Schema 2020-12 9.4: writes of a ``readOnly`` attribute are "expected to be ignored or rejected".
+    Taking the written value is a broken standard; ignoring it instead of refusing is a warning unless the
+    vendor documents the refusal (the validation response's grade)."""
     expected = validation_statuses(op)
     base = sample_request(session, env, op)
     auth = session.present(env, op.api)
@@ -182,18 +205,31 @@ def read_only_attributes_refused(session: TargetSession, env: Environment, op: O
     for name, value in attributes.items():
         body = {**(base.get("body") or {}), name: value}
         response = send_sample(session, env, op, auth, {**base, "body": body})
-        if response.status_code not in expected:
-            raise ContractViolation(
+        if response.status_code in expected:
+            continue
+        taken = response.is_success and _echoes(response, name, value)
+        breach(
+            ContractViolation(
                 Category.CONTRACT,
                 "read_only_attribute_refused",
-                f"writing the read-only attribute {name!r} was not refused",
+                f"writing the read-only attribute {name!r} was "
+                + ("accepted and the written value kept" if taken else "not refused"),
                 received=f"HTTP {response.status_code}",
                 documented=f"HTTP {' or '.join(map(str, expected))} (read only: set by the system)",
                 operation=f"{op.api} {op.label} ({env})",
-                source="the schema marks it readOnly (JSON Schema 2020-12 validation 9.4: "
-                '"managed exclusively by the owning authority")',
+                source=READ_ONLY_SOURCE,
+                grade=Grade.STANDARD if taken else weakest([validation_grade(op), Grade.ASSUMPTION]),
             )
+        )
     return len(attributes)
+
+
+def _echoes(response: Any, name: str, value: Any) -> bool:
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and name in body and body[name] == value
 
 
 def _page(op: Operation) -> JSON:
@@ -208,7 +244,8 @@ def is_paginated(op: Operation) -> bool:
 
 
 def pagination_consistent(session: TargetSession, env: Environment, op: Operation, limit: int = 3) -> bool:
-    """Two consecutive pages: no item twice, the "more" flag true while the total says more remain.
+    """Two consecutive pages: no item twice, the "more" flag true while the total says more remain, and the
+    last item the total counts is there (a total that counts deleted records sends clients past the end).
 
     Returns False (nothing checked) when the target holds too few items to fill two pages."""
     page = _page(op)
@@ -234,15 +271,26 @@ def pagination_consistent(session: TargetSession, env: Environment, op: Operatio
     more = first.get(more_field) if more_field else True
     if more is not True:
         problems.append(f"{more_field} is {more!r} on the first page although {total_field} is {total}")
+    last = send_sample(session, env, op, auth, {**base, "query": {**query, size: 1, offset_name: total - 1}})
+    tail = last.json() if last.is_success else {}
+    tail_items = tail.get(items_field) if isinstance(tail, dict) else None
+    if last.is_success and isinstance(tail_items, list) and len(tail_items) != 1:
+        problems.append(
+            f"{offset_name}={total - 1} (the last item by {total_field}={total}) returned {len(tail_items)} items"
+        )
+    if last.is_success and more_field and isinstance(tail, dict) and tail.get(more_field) is not False:
+        problems.append(f"{more_field} is {tail.get(more_field)!r} on the last page")
     if problems:
-        raise ContractViolation(
-            Category.CONTRACT,
-            "pagination_consistent",
-            "; ".join(problems),
-            received=f"page 1 {more_field}={more!r}, {total_field}={total}",
-            documented=f"{offset_name} skips items; {more_field} true while {offset_name} + items < {total_field}",
-            operation=f"{op.api} {op.label} ({env})",
-            source=str(op.raw.get("x-source", "the operation's x-apiconform-records.page"))[:300],
+        breach(
+            ContractViolation(
+                Category.CONTRACT,
+                "pagination_consistent",
+                "; ".join(problems),
+                received=f"page 1 {more_field}={more!r}, {total_field}={total}",
+                documented=f"{offset_name} skips items; {more_field} true while {offset_name} + items < {total_field}",
+                operation=f"{op.api} {op.label} ({env})",
+                source=str(op.raw.get("x-source", "the operation's x-apiconform-records.page"))[:300],
+            )
         )
     return True
 

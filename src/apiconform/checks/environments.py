@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from apiconform.checks.failures import Category, ContractViolation
+from apiconform.checks.failures import Category, ContractViolation, breach
 from apiconform.targets.session import Operation
 
 SEED_000_UNIQUE = (
@@ -34,14 +34,16 @@ def credentials_bound_to_environment(
     """Credentials (API keys, Basic login, token, token-endpoint login) of one environment are 401 in the
     other: each environment has its own applications and secrets (seed 000)."""
     if response.status_code != 401:
-        raise ContractViolation(
-            Category.ENVIRONMENT,
-            "credentials_bound_to_environment",
-            f"{what} issued in {issued_in} was answered {response.status_code} by {sent_to}, not refused",
-            received=_received(response),
-            documented=f"401 in {sent_to}",
-            source=SEED_000_UNIQUE,
-            operation=op.label,
+        breach(
+            ContractViolation(
+                Category.ENVIRONMENT,
+                "credentials_bound_to_environment",
+                f"{what} issued in {issued_in} was answered {response.status_code} by {sent_to}, not refused",
+                received=_received(response),
+                documented=f"401 in {sent_to}",
+                source=SEED_000_UNIQUE,
+                operation=op.label,
+            )
         )
 
 
@@ -63,15 +65,17 @@ def records_do_not_cross_environments(
     to the same request: production data is real customers, sandbox data is fixtures (seed 000, seed 004)."""
     shared = sorted(set(source_ids) & set(target_ids))
     if shared:
-        raise ContractViolation(
-            Category.ENVIRONMENT,
-            "records_do_not_cross_environments",
-            f"{target_env} answered {source_env}'s test input with {source_env}'s records "
-            f"({len(shared)} shared {id_field} value(s))",
-            received=f"{id_field} in both: {', '.join(shared[:5])}",
-            documented="no record in both environments",
-            source=SEED_000_APPS,
-            operation=op.label,
+        breach(
+            ContractViolation(
+                Category.ENVIRONMENT,
+                "records_do_not_cross_environments",
+                f"{target_env} answered {source_env}'s test input with {source_env}'s records "
+                f"({len(shared)} shared {id_field} value(s))",
+                received=f"{id_field} in both: {', '.join(shared[:5])}",
+                documented="no record in both environments",
+                source=SEED_000_APPS,
+                operation=op.label,
+            )
         )
 
 
@@ -80,12 +84,14 @@ def identifiers_do_not_resolve_across_environments(
 ) -> None:
     """An identifier that exists in one environment is not found (404) in the other, whose data is its own."""
     if response.status_code != 404:
-        raise ContractViolation(
-            Category.ENVIRONMENT,
-            "identifiers_do_not_resolve_across_environments",
-            f"{source_env}'s {identifier} was answered {response.status_code} by {target_env}, not 404",
-            received=_received(response),
-            documented=f"404 in {target_env}",
-            source=SEED_000_APPS,
-            operation=op.label,
+        breach(
+            ContractViolation(
+                Category.ENVIRONMENT,
+                "identifiers_do_not_resolve_across_environments",
+                f"{source_env}'s {identifier} was answered {response.status_code} by {target_env}, not 404",
+                received=_received(response),
+                documented=f"404 in {target_env}",
+                source=SEED_000_APPS,
+                operation=op.label,
+            )
         )

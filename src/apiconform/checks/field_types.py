@@ -10,16 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 from hypothesis import example, given
-from jsonschema import Draft202012Validator
 from schemathesis import GenerationMode
 
 from apiconform.checks.failures import Category, ContractViolation
+from apiconform.checks.graded import Breach, report_breaches, response_links, schema_breaches, summary
 from apiconform.checks.samples import generation_settings, known_cases, schemathesis_operation
 from apiconform.config.model import Environment
 from apiconform.contracts.security import Security
 from apiconform.targets.session import Operation, TargetSession
 
-MAX_REPORTED = 8
 _NO_SECURITY = Security("api_key")
 
 
@@ -41,19 +40,6 @@ def has_json_success(op: Operation) -> bool:
         code.startswith("2") and "application/json" in (resp.get("content") or {})
         for code, resp in op.raw.get("responses", {}).items()
     )
-
-
-def _describe(error: Any) -> str:
-    path = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
-    value = error.instance
-    received = "null" if value is None else type(value).__name__
-    return f"{path}: {error.validator} {error.validator_value!r} violated by {received} {value!r}"[:300]
-
-
-def field_violations(schema: dict[str, Any], body: Any) -> list[str]:
-    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
-    errors = sorted(validator.iter_errors(body), key=lambda e: list(map(str, e.absolute_path)))
-    return [_describe(e) for e in errors]
 
 
 def fields_keep_types(session: TargetSession, env: Environment, op: Operation) -> int:
@@ -87,16 +73,20 @@ def _inspect(session: TargetSession, env: Environment, op: Operation, response: 
         body = response.json()
     except ValueError:
         body = response.text
-    problems = field_violations(schema, body)
-    if problems:
-        shown = "\n".join(problems[:MAX_REPORTED])
-        raise ContractViolation(
+    documented = op.raw.get("responses", {}).get(str(response.status_code))
+    breaches = schema_breaches(schema, body, response_links(op.raw, documented))
+
+    def violation(group: list[Breach]) -> ContractViolation:
+        return ContractViolation(
             Category.CONTRACT,
             "field_type_conformance",
-            f"{len(problems)} field(s) of the {response.status_code} response drift from the documented types:\n"
-            f"{shown}",
+            f"{len(group)} field(s) of the {response.status_code} response drift from the documented types:\n"
+            f"{summary(group)}",
             operation=f"{op.api} {op.label} ({env})",
             documented="the response schema in the OpenAPI document",
             source=str(op.raw.get("x-source", ""))[:300],
+            grade=group[0].grade,
         )
+
+    report_breaches(breaches, violation)
     return 1

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 import httpx
 
-from apiconform.checks.failures import Category, ContractViolation
+from apiconform.checks.failures import Category, ContractViolation, breach
 from apiconform.targets.session import Operation
 
 SEED_000_ORG = (
@@ -26,14 +26,16 @@ def foreign_record_is_invisible(response: httpx.Response, op: Operation) -> None
     allowed = (404,) if documented is not None else (403, 404)
     if response.status_code not in allowed:
         source = str((documented or {}).get("x-source", "")) if isinstance(documented, dict) else ""
-        raise ContractViolation(
-            Category.ISOLATION,
-            "foreign_record_is_invisible",
-            f"another organisation's record was answered {response.status_code}",
-            received=f"{response.status_code} {response.text[:300]}",
-            documented=" or ".join(map(str, allowed)),
-            source=f"{SEED_000_ORG}; {source}" if source else SEED_000_ORG,
-            operation=op.label,
+        breach(
+            ContractViolation(
+                Category.ISOLATION,
+                "foreign_record_is_invisible",
+                f"another organisation's record was answered {response.status_code}",
+                received=f"{response.status_code} {response.text[:300]}",
+                documented=" or ".join(map(str, allowed)),
+                source=f"{SEED_000_ORG}; {source}" if source else SEED_000_ORG,
+                operation=op.label,
+            )
         )
 
 
@@ -41,14 +43,16 @@ def foreign_records_not_listed(listed: Iterable[str], foreign: Iterable[str], op
     """The caller's own listing holds none of another organisation's record ids."""
     leaked = sorted(set(listed) & set(foreign))
     if leaked:
-        raise ContractViolation(
-            Category.ISOLATION,
-            "foreign_records_not_listed",
-            f"the listing holds {len(leaked)} record(s) of another organisation",
-            received=", ".join(leaked[:10]),
-            documented="only the caller's own organisation's records",
-            source=SEED_000_ORG,
-            operation=op.label,
+        breach(
+            ContractViolation(
+                Category.ISOLATION,
+                "foreign_records_not_listed",
+                f"the listing holds {len(leaked)} record(s) of another organisation",
+                received=", ".join(leaked[:10]),
+                documented="only the caller's own organisation's records",
+                source=SEED_000_ORG,
+                operation=op.label,
+            )
         )
 
 
@@ -57,12 +61,14 @@ def no_foreign_field_values(text: str, foreign_values: Iterable[str], op: Operat
     in a response to the caller, in any field."""
     found = sorted(v for v in set(foreign_values) if v and v in text)
     if found:
-        raise ContractViolation(
-            Category.ISOLATION,
-            "no_foreign_field_values",
-            f"{len(found)} value(s) of another organisation's data appear in the response",
-            received=", ".join(found[:10]),
-            documented="no field of another organisation's data",
-            source=SEED_000_ORG,
-            operation=op.label,
+        breach(
+            ContractViolation(
+                Category.ISOLATION,
+                "no_foreign_field_values",
+                f"{len(found)} value(s) of another organisation's data appear in the response",
+                received=", ".join(found[:10]),
+                documented="no field of another organisation's data",
+                source=SEED_000_ORG,
+                operation=op.label,
+            )
         )

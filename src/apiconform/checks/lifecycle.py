@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from pydantic import SecretStr
 
-from apiconform.checks.failures import Category, ContractViolation
+from apiconform.checks.failures import Category, ContractViolation, breach
 
 SEED_SECRET_ONCE = '003_8fdf1104dfad6f49.txt: "Make a note of your client secret because it is displayed only once"'
 SEED_RESET = '003_8fdf1104dfad6f49.txt: "You can reset your client secret"'
@@ -49,14 +49,16 @@ def secret_shown_at_registration(secret: SecretStr | None, keys: Iterable[str], 
     Seed 003: "you will be shown your app client ID and client secret".
     """
     if secret is None:
-        raise ContractViolation(
-            Category.LIFECYCLE,
-            "secret_shown_at_registration",
-            "the registration answer carries no client_secret",
-            received=sorted(keys),
-            documented="client_id and client_secret in the registration answer",
-            source=SEED_SECRET_ONCE,
-            operation=operation,
+        breach(
+            ContractViolation(
+                Category.LIFECYCLE,
+                "secret_shown_at_registration",
+                "the registration answer carries no client_secret",
+                received=sorted(keys),
+                documented="client_id and client_secret in the registration answer",
+                source=SEED_SECRET_ONCE,
+                operation=operation,
+            )
         )
 
 
@@ -64,56 +66,64 @@ def secret_shown_once(app_view: dict[str, Any], secret: SecretStr, operation: st
     """Reading the app later never returns the client secret (seed 003: displayed only once)."""
     leaked = "client_secret" in app_view or secret.get_secret_value() in repr(app_view)
     if leaked:
-        raise ContractViolation(
-            Category.LIFECYCLE,
-            "secret_shown_once",
-            "reading the application returns its client secret",
-            received=f"keys {sorted(app_view)}",
-            documented="no client_secret after registration",
-            source=SEED_SECRET_ONCE,
-            operation=operation,
+        breach(
+            ContractViolation(
+                Category.LIFECYCLE,
+                "secret_shown_once",
+                "reading the application returns its client secret",
+                received=f"keys {sorted(app_view)}",
+                documented="no client_secret after registration",
+                source=SEED_SECRET_ONCE,
+                operation=operation,
+            )
         )
 
 
 def access_activated(contract: ContractLike, operation: str) -> None:
     """An access request under an open plan is activated at once (seed 001)."""
     if contract.status != "activated":
-        raise ContractViolation(
-            Category.LIFECYCLE,
-            "access_activated",
-            f"the {contract.api} contract of an open plan is not activated",
-            received=f"status {contract.status}",
-            documented="status activated",
-            source=SEED_ACTIVATED,
-            operation=operation,
+        breach(
+            ContractViolation(
+                Category.LIFECYCLE,
+                "access_activated",
+                f"the {contract.api} contract of an open plan is not activated",
+                received=f"status {contract.status}",
+                documented="status activated",
+                source=SEED_ACTIVATED,
+                operation=operation,
+            )
         )
 
 
 def contract_pending_for_restricted_plan(contract: ContractLike, operation: str) -> None:
     """An access request under a restricted plan waits for the admin (seed 001 / 003)."""
     if contract.status != "pending_approval":
-        raise ContractViolation(
-            Category.LIFECYCLE,
-            "contract_pending_for_restricted_plan",
-            f"the {contract.api} contract of a restricted plan did not wait for approval",
-            received=f"status {contract.status}",
-            documented="status pending_approval",
-            source=SEED_PENDING,
-            operation=operation,
+        breach(
+            ContractViolation(
+                Category.LIFECYCLE,
+                "contract_pending_for_restricted_plan",
+                f"the {contract.api} contract of a restricted plan did not wait for approval",
+                received=f"status {contract.status}",
+                documented="status pending_approval",
+                source=SEED_PENDING,
+                operation=operation,
+            )
         )
 
 
 def call_accepted(status: int, check: str, situation: str, source: str, operation: str) -> None:
     """A call with valid credentials under an activated contract is not refused (401/403)."""
     if status in (401, 403):
-        raise ContractViolation(
-            Category.LIFECYCLE,
-            check,
-            f"a call {situation} was refused",
-            received=_status_text(status),
-            documented="served (not 401/403)",
-            source=source,
-            operation=operation,
+        breach(
+            ContractViolation(
+                Category.LIFECYCLE,
+                check,
+                f"a call {situation} was refused",
+                received=_status_text(status),
+                documented="served (not 401/403)",
+                source=source,
+                operation=operation,
+            )
         )
 
 
@@ -131,14 +141,16 @@ def activated_contract_accepted(status: int, operation: str) -> None:
 def reset_secret_revokes_old(status_old: int, status_new: int, operation: str) -> None:
     """After a reset the old secret is refused at once (401) and the new one works (seed 003)."""
     if status_old != 401:
-        raise ContractViolation(
-            Category.LIFECYCLE,
-            "reset_secret_revokes_old",
-            "the client secret replaced by a reset still works",
-            received=f"old secret: {_status_text(status_old)}",
-            documented="HTTP 401 at once after the reset",
-            source=SEED_RESET,
-            operation=operation,
+        breach(
+            ContractViolation(
+                Category.LIFECYCLE,
+                "reset_secret_revokes_old",
+                "the client secret replaced by a reset still works",
+                received=f"old secret: {_status_text(status_old)}",
+                documented="HTTP 401 at once after the reset",
+                source=SEED_RESET,
+                operation=operation,
+            )
         )
     call_accepted(status_new, "reset_secret_revokes_old", "with the new secret after a reset", SEED_RESET, operation)
 
@@ -146,14 +158,16 @@ def reset_secret_revokes_old(status_old: int, status_new: int, operation: str) -
 def pending_contract_refused(status: int, operation: str) -> None:
     """Calls under a contract pending approval are refused with 403 (seed 001; vendor-facts.md [I])."""
     if status != 403:
-        raise ContractViolation(
-            Category.LIFECYCLE,
-            "pending_contract_refused",
-            "a call under a contract pending approval was not refused",
-            received=_status_text(status),
-            documented=REFUSED_CONTRACT,
-            source=SEED_PENDING,
-            operation=operation,
+        breach(
+            ContractViolation(
+                Category.LIFECYCLE,
+                "pending_contract_refused",
+                "a call under a contract pending approval was not refused",
+                received=_status_text(status),
+                documented=REFUSED_CONTRACT,
+                source=SEED_PENDING,
+                operation=operation,
+            )
         )
 
 
@@ -171,24 +185,28 @@ def approved_contract_accepted(status: int, operation: str) -> None:
 def cancelled_contract_refused(status: int, contract: ContractLike, operation: str) -> None:
     """A cancelled contract shows cancelled and its calls are refused with 403 (seed 001)."""
     if contract.status != "cancelled":
-        raise ContractViolation(
-            Category.LIFECYCLE,
-            "cancelled_contract_refused",
-            "the cancelled contract does not show cancelled",
-            received=f"status {contract.status}",
-            documented="status cancelled",
-            source=SEED_CANCEL,
-            operation=operation,
+        breach(
+            ContractViolation(
+                Category.LIFECYCLE,
+                "cancelled_contract_refused",
+                "the cancelled contract does not show cancelled",
+                received=f"status {contract.status}",
+                documented="status cancelled",
+                source=SEED_CANCEL,
+                operation=operation,
+            )
         )
     if status != 403:
-        raise ContractViolation(
-            Category.LIFECYCLE,
-            "cancelled_contract_refused",
-            "a call under a cancelled contract was not refused",
-            received=_status_text(status),
-            documented=REFUSED_CONTRACT,
-            source=SEED_CANCEL,
-            operation=operation,
+        breach(
+            ContractViolation(
+                Category.LIFECYCLE,
+                "cancelled_contract_refused",
+                "a call under a cancelled contract was not refused",
+                received=_status_text(status),
+                documented=REFUSED_CONTRACT,
+                source=SEED_CANCEL,
+                operation=operation,
+            )
         )
 
 
@@ -196,22 +214,26 @@ def switch_cancels_contracts(contracts: Iterable[ContractLike], old_status: int,
     """Switching environment cancels every contract of the old one, whose calls are refused (seed 001)."""
     still = [f"{c.api}: {c.status}" for c in contracts if c.status != "cancelled"]
     if still:
-        raise ContractViolation(
-            Category.LIFECYCLE,
-            "switch_cancels_contracts",
-            "contracts of the old environment survived the switch",
-            received=still,
-            documented="every contract of the old environment cancelled",
-            source=SEED_SWITCH,
-            operation=operation,
+        breach(
+            ContractViolation(
+                Category.LIFECYCLE,
+                "switch_cancels_contracts",
+                "contracts of the old environment survived the switch",
+                received=still,
+                documented="every contract of the old environment cancelled",
+                source=SEED_SWITCH,
+                operation=operation,
+            )
         )
     if old_status not in (401, 403):
-        raise ContractViolation(
-            Category.LIFECYCLE,
-            "switch_cancels_contracts",
-            "the app is still served in the environment it left",
-            received=_status_text(old_status),
-            documented="HTTP 401 or 403 in the old environment",
-            source=SEED_SWITCH,
-            operation=operation,
+        breach(
+            ContractViolation(
+                Category.LIFECYCLE,
+                "switch_cancels_contracts",
+                "the app is still served in the environment it left",
+                received=_status_text(old_status),
+                documented="HTTP 401 or 403 in the old environment",
+                source=SEED_SWITCH,
+                operation=operation,
+            )
         )

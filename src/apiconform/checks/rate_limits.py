@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 from jsonschema import Draft202012Validator
 
-from apiconform.checks.failures import Category, ContractViolation
+from apiconform.checks.failures import Category, ContractViolation, breach
 from apiconform.config.model import Environment
 from apiconform.targets.session import Operation, TargetSession
 
@@ -73,15 +73,18 @@ class LimitCall:
             remaining = _int_header(headers, "X-RateLimit-Remaining")
             reset_ms = _int_header(headers, "X-RateLimit-Reset")
         except HeaderNotInteger as exc:
-            raise ContractViolation(
-                Category.RATE_LIMIT,
-                "rate_limit_headers_integer",
-                f"call {index}: rate-limit header is not an integer",
-                received=str(exc),
-                documented="X-RateLimit-Limit/Remaining/Reset: integers (common/rate-limit-headers.json)",
-                source=SOURCE_HEADERS,
-                operation=operation,
-            ) from None
+            breach(
+                ContractViolation(
+                    Category.RATE_LIMIT,
+                    "rate_limit_headers_integer",
+                    f"call {index}: rate-limit header is not an integer",
+                    received=str(exc),
+                    documented="X-RateLimit-Limit/Remaining/Reset: integers (common/rate-limit-headers.json)",
+                    source=SOURCE_HEADERS,
+                    operation=operation,
+                )
+            )
+            limit = remaining = reset_ms = None
         content_type = headers.get("content-type", "")
         try:
             body = response.json() if "json" in content_type else None
@@ -177,14 +180,16 @@ def limit_announced(first: LimitCall, required: bool, operation: str) -> int | N
     a violation when the contract requires it.
     """
     if first.limit is None and required:
-        raise ContractViolation(
-            Category.RATE_LIMIT,
-            "limit_announced",
-            "a successful call carries no X-RateLimit-Limit header",
-            received=f"HTTP {first.status} without X-RateLimit-Limit",
-            documented="X-RateLimit-Limit (required)",
-            source=SOURCE_HEADERS,
-            operation=operation,
+        breach(
+            ContractViolation(
+                Category.RATE_LIMIT,
+                "limit_announced",
+                "a successful call carries no X-RateLimit-Limit header",
+                received=f"HTTP {first.status} without X-RateLimit-Limit",
+                documented="X-RateLimit-Limit (required)",
+                source=SOURCE_HEADERS,
+                operation=operation,
+            )
         )
     return first.limit
 
@@ -200,40 +205,46 @@ def remaining_counts_down(calls: list[LimitCall], limit: int, operation: str) ->
     served = [c for c in calls if not c.refused]
     for call in served:
         if call.limit != limit or call.remaining is None:
-            raise ContractViolation(
-                Category.RATE_LIMIT,
-                "remaining_counts_down",
-                f"call {call.index}: rate-limit headers missing or changed",
-                received=f"X-RateLimit-Limit={call.limit}, X-RateLimit-Remaining={call.remaining}",
-                documented=f"X-RateLimit-Limit={limit} and X-RateLimit-Remaining on every served call",
-                source=SOURCE_HEADERS,
-                operation=operation,
+            breach(
+                ContractViolation(
+                    Category.RATE_LIMIT,
+                    "remaining_counts_down",
+                    f"call {call.index}: rate-limit headers missing or changed",
+                    received=f"X-RateLimit-Limit={call.limit}, X-RateLimit-Remaining={call.remaining}",
+                    documented=f"X-RateLimit-Limit={limit} and X-RateLimit-Remaining on every served call",
+                    source=SOURCE_HEADERS,
+                    operation=operation,
+                )
             )
     if not served:
         return  # nothing served in this window: nothing to count (the suite skips such a run)
     first = served[0]
     if first.remaining is not None and first.remaining > limit - 1:
-        raise ContractViolation(
-            Category.RATE_LIMIT,
-            "remaining_counts_down",
-            "the first call was not counted against the limit",
-            received=f"X-RateLimit-Remaining={first.remaining} after 1 call ({describe(calls)})",
-            documented=f"at most Limit - calls made = {limit - 1}",
-            source=SOURCE_HEADERS,
-            operation=operation,
+        breach(
+            ContractViolation(
+                Category.RATE_LIMIT,
+                "remaining_counts_down",
+                "the first call was not counted against the limit",
+                received=f"X-RateLimit-Remaining={first.remaining} after 1 call ({describe(calls)})",
+                documented=f"at most Limit - calls made = {limit - 1}",
+                source=SOURCE_HEADERS,
+                operation=operation,
+            )
         )
     for before, after in pairwise(served):
         if before.remaining == 0:
             break  # serving past the limit is limit_enforced_with_429's rule
         if before.remaining is not None and after.remaining != before.remaining - 1:
-            raise ContractViolation(
-                Category.RATE_LIMIT,
-                "remaining_counts_down",
-                f"X-RateLimit-Remaining did not decrease by one at call {after.index}",
-                received=describe(calls),
-                documented=f"call {after.index}: remaining={before.remaining - 1}",
-                source=SOURCE_HEADERS,
-                operation=operation,
+            breach(
+                ContractViolation(
+                    Category.RATE_LIMIT,
+                    "remaining_counts_down",
+                    f"X-RateLimit-Remaining did not decrease by one at call {after.index}",
+                    received=describe(calls),
+                    documented=f"call {after.index}: remaining={before.remaining - 1}",
+                    source=SOURCE_HEADERS,
+                    operation=operation,
+                )
             )
 
 
@@ -243,26 +254,30 @@ def limit_enforced_with_429(calls: list[LimitCall], limit: int, operation: str) 
     served = [c for c in calls if not c.refused]
     if refused is None:
         if len(served) > limit:
-            raise ContractViolation(
-                Category.RATE_LIMIT,
-                "limit_enforced_with_429",
-                f"{len(served)} calls in one window were all served; the limit is {limit}",
-                received=describe(calls),
-                documented=f"call {limit + 1}: HTTP 429 Too Many Requests",
-                source=SEED_PLANS,
-                operation=operation,
+            breach(
+                ContractViolation(
+                    Category.RATE_LIMIT,
+                    "limit_enforced_with_429",
+                    f"{len(served)} calls in one window were all served; the limit is {limit}",
+                    received=describe(calls),
+                    documented=f"call {limit + 1}: HTTP 429 Too Many Requests",
+                    source=SEED_PLANS,
+                    operation=operation,
+                )
             )
         return
     last = served[-1] if served else None
     if last is not None and last.remaining not in (None, 0):
-        raise ContractViolation(
-            Category.RATE_LIMIT,
-            "limit_enforced_with_429",
-            f"call {refused.index} refused with 429 although the previous answer left {last.remaining} calls",
-            received=describe(calls),
-            documented="429 only once X-RateLimit-Remaining has reached 0",
-            source=SEED_PLANS,
-            operation=operation,
+        breach(
+            ContractViolation(
+                Category.RATE_LIMIT,
+                "limit_enforced_with_429",
+                f"call {refused.index} refused with 429 although the previous answer left {last.remaining} calls",
+                received=describe(calls),
+                documented="429 only once X-RateLimit-Remaining has reached 0",
+                source=SEED_PLANS,
+                operation=operation,
+            )
         )
 
 
@@ -270,14 +285,16 @@ def retry_after_present(refused: LimitCall, operation: str) -> None:
     """The 429 carries Retry-After in integer delay-seconds (RFC 6585 section 4, RFC 9110 10.2.3)."""
     value = (refused.retry_after or "").strip()
     if not _DELAY_SECONDS.match(value):
-        raise ContractViolation(
-            Category.RATE_LIMIT,
-            "retry_after_present",
-            "the 429 answer has no usable Retry-After",
-            received=f"Retry-After: {refused.retry_after!r}",
-            documented="Retry-After: <integer seconds>",
-            source=SOURCE_RETRY_AFTER,
-            operation=operation,
+        breach(
+            ContractViolation(
+                Category.RATE_LIMIT,
+                "retry_after_present",
+                "the 429 answer has no usable Retry-After",
+                received=f"Retry-After: {refused.retry_after!r}",
+                documented="Retry-After: <integer seconds>",
+                source=SOURCE_RETRY_AFTER,
+                operation=operation,
+            )
         )
 
 
@@ -288,26 +305,31 @@ def too_many_requests_documented(
     if validator is None:
         return
     if refused.body is None:
-        raise ContractViolation(
-            Category.RATE_LIMIT,
-            "too_many_requests_body",
-            "the 429 answer has no JSON body",
-            received=f"Content-Type: {refused.content_type!r}",
-            documented="application/json gateway error",
-            source=source,
-            operation=operation,
+        breach(
+            ContractViolation(
+                Category.RATE_LIMIT,
+                "too_many_requests_body",
+                "the 429 answer has no JSON body",
+                received=f"Content-Type: {refused.content_type!r}",
+                documented="application/json gateway error",
+                source=source,
+                operation=operation,
+            )
         )
+        return
     errors = sorted(validator.iter_errors(refused.body), key=lambda e: list(e.absolute_path))
     if errors:
         where = "/".join(str(p) for p in errors[0].absolute_path) or "(body)"
-        raise ContractViolation(
-            Category.RATE_LIMIT,
-            "too_many_requests_body",
-            f"the 429 body breaks its schema at {where}: {errors[0].message}",
-            received=refused.body,
-            documented="the operation's 429 response schema",
-            source=source,
-            operation=operation,
+        breach(
+            ContractViolation(
+                Category.RATE_LIMIT,
+                "too_many_requests_body",
+                f"the 429 body breaks its schema at {where}: {errors[0].message}",
+                received=refused.body,
+                documented="the operation's 429 response schema",
+                source=source,
+                operation=operation,
+            )
         )
 
 
@@ -318,32 +340,39 @@ def usage_matches_calls(usage: list[Any], api: str, operation_id: str, made: int
     """
     item = next((u for u in usage if u.api == api and u.operation in (operation_id, "*")), None)
     if item is None:
-        raise ContractViolation(
-            Category.RATE_LIMIT,
-            "usage_matches_calls",
-            f"the usage lists no entry for {api} {operation_id}",
-            received=[f"{u.api} {u.operation}" for u in usage],
-            documented=f"{api} {operation_id} (or *)",
-            source=SEED_USAGE,
-            operation=operation,
+        breach(
+            ContractViolation(
+                Category.RATE_LIMIT,
+                "usage_matches_calls",
+                f"the usage lists no entry for {api} {operation_id}",
+                received=[f"{u.api} {u.operation}" for u in usage],
+                documented=f"{api} {operation_id} (or *)",
+                source=SEED_USAGE,
+                operation=operation,
+            )
         )
+        return
     if item.calls != made or item.limit != limit:
-        raise ContractViolation(
-            Category.RATE_LIMIT,
-            "usage_matches_calls",
-            "the usage does not show the calls made in the window",
-            received=f"calls={item.calls}, limit={item.limit}",
-            documented=f"calls={made}, limit={limit}",
-            source=SEED_USAGE,
-            operation=operation,
+        breach(
+            ContractViolation(
+                Category.RATE_LIMIT,
+                "usage_matches_calls",
+                "the usage does not show the calls made in the window",
+                received=f"calls={item.calls}, limit={item.limit}",
+                documented=f"calls={made}, limit={limit}",
+                source=SEED_USAGE,
+                operation=operation,
+            )
         )
     if item.remaining is not None and item.remaining != max(limit - made, 0):
-        raise ContractViolation(
-            Category.RATE_LIMIT,
-            "usage_matches_calls",
-            "the usage's remaining count is not limit - calls",
-            received=f"remaining={item.remaining}",
-            documented=f"remaining={max(limit - made, 0)}",
-            source=SEED_USAGE,
-            operation=operation,
+        breach(
+            ContractViolation(
+                Category.RATE_LIMIT,
+                "usage_matches_calls",
+                "the usage's remaining count is not limit - calls",
+                received=f"remaining={item.remaining}",
+                documented=f"remaining={max(limit - made, 0)}",
+                source=SEED_USAGE,
+                operation=operation,
+            )
         )

@@ -94,6 +94,9 @@ class TokenConfig(_Strict):
     scopes: list[str] | None = None  # asked for when a test needs no particular scope; None: every documented one
     extra_params: dict[str, str] = Field(default_factory=dict)
     renew_before_seconds: Annotated[float, Field(ge=0)] = 30.0
+    # Wait up to this long for a fresh token to expire, then check it is refused (0: never wait, the check is
+    # skipped). Useful with a short-lived test credential: the vendor's expires_in decides the wait.
+    expiry_wait_seconds: Annotated[float, Field(ge=0, le=600)] = 0.0
 
 
 class ApiConfig(_Strict):
@@ -132,6 +135,7 @@ class TargetConfig(_Strict):
     dotenv: str | None = None
     deviations: str | None = None  # a TOML file of accepted deviations, relative to apiconform.toml
     allow_writes: bool = False
+    strict: bool = False  # broken assumptions and recommendations fail this target's runs, as with --strict
     budget: Budget = Field(default_factory=Budget)
     environments: dict[Environment, EnvironmentConfig] = Field(default_factory=dict)
     apis: dict[str, ApiConfig] = Field(default_factory=dict)

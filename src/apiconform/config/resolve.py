@@ -92,6 +92,7 @@ class Target:
     environments: dict[Environment, EnvironmentTarget]
     budget: Budget = field(default_factory=Budget)
     allow_writes: bool = False
+    strict: bool = False
     embedded: bool = False
     description: str = ""
     path_overrides: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -317,6 +318,7 @@ def resolve_target(name: str, config: ConfigFile, base_dir: Path | None = None) 
         environments=environments,
         budget=target.budget,
         allow_writes=target.allow_writes,
+        strict=target.strict,
         description=target.description,
         path_overrides=target.path_overrides,
         known_inputs=known_inputs,

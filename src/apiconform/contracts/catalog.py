@@ -20,11 +20,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from apiconform.contracts.grades import GRADES, Grade, grade_of_source, node_grade, weakest
 from apiconform.contracts.loader import ApiDocument, api_documents
 
 JSON = dict[str, Any]
 
-ASSUMPTION_PREFIX = "assumption"
 # keywords rendered as "<keyword> <value>", in this order
 _BOUNDS = (
     "minLength",
@@ -51,7 +51,11 @@ class Rule:
     location: str
     rule: str
     source: str
-    assumed: bool
+    grade: Grade
+
+    @property
+    def assumed(self) -> bool:
+        return self.grade is Grade.ASSUMPTION
 
 
 @dataclass(frozen=True)
@@ -62,11 +66,11 @@ class _Context:
     operation: str
     rules: list[Rule]
 
-    def add(self, location: str, rule: str, source: str) -> None:
-        """Record a rule; ``assumed`` is derived from the source so the two can never disagree."""
+    def add(self, location: str, rule: str, source: str, grade: Grade | None = None) -> None:
+        """Record a rule with the grade the engine gives it (the weakest link of its chain); without one, the
+        grade its source states."""
         source = source.strip()
-        assumed = source.lower().startswith(ASSUMPTION_PREFIX)
-        self.rules.append(Rule(self.doc.name, self.operation, location, rule, source, assumed))
+        self.rules.append(Rule(self.doc.name, self.operation, location, rule, source, grade or grade_of_source(source)))
 
     def deref(self, node: JSON) -> JSON:
         """Follow a local ``$ref`` (components/parameters, responses, ...); the bundle has only local refs."""
@@ -112,26 +116,26 @@ def _type_rule(schema: JSON) -> str | None:
     return ", ".join(parts) or None
 
 
-def _value_rules(schema: JSON) -> Iterator[str]:
-    """Every rule this schema node states about its own value (not about its children)."""
+def _value_rules(schema: JSON) -> Iterator[tuple[tuple[str, ...], str]]:
+    """Every rule this schema node states about its own value (not about its children), with its keywords."""
     shape = _type_rule(schema)
     if shape:
-        yield shape
+        yield tuple(k for k in ("type", "format", "pattern") if k in schema), shape
     if "enum" in schema:
-        yield "enum " + ", ".join(_short(v, 30) for v in schema["enum"])
+        yield ("enum",), "enum " + ", ".join(_short(v, 30) for v in schema["enum"])
     if "const" in schema:
-        yield f"const {_short(schema['const'])}"
+        yield ("const",), f"const {_short(schema['const'])}"
     for keyword in _BOUNDS:
         if keyword in schema:
-            yield f"{keyword} {_short(schema[keyword])}"
+            yield (keyword,), f"{keyword} {_short(schema[keyword])}"
     if schema.get("additionalProperties") is False:
-        yield "no other properties"
+        yield ("additionalProperties",), "no other properties"
     negated = schema.get("not")
     if isinstance(negated, dict):
         if isinstance(negated.get("required"), list):
-            yield "must not carry " + ", ".join(negated["required"])
+            yield ("not",), "must not carry " + ", ".join(negated["required"])
         else:
-            yield f"not {_short(_strip(negated))}"
+            yield ("not",), f"not {_short(_strip(negated))}"
 
 
 def _strip(schema: JSON) -> JSON:
@@ -157,64 +161,81 @@ def _join(field: str, child: str) -> str:
     return f"{field}.{child}" if field else child
 
 
-def _walk_schema(
-    ctx: _Context, schema: Any, prefix: str, field: str, inherited: str, seen: frozenset[str], when: str = ""
-) -> None:
+@dataclass(frozen=True)
+class _Inherited:
+    """What a schema node inherits: the nearest source, the weakest grade of the chain so far, refs seen."""
+
+    source: str
+    grade: Grade
+    seen: frozenset[str] = frozenset()
+    when: str = ""
+
+    def into(self, node: JSON, keyword: str | None = None) -> _Inherited:
+        grade = weakest([self.grade, node_grade(node, keyword)])
+        return _Inherited(_source(node, self.source), grade, self.seen, self.when)
+
+
+def _walk_schema(ctx: _Context, schema: Any, prefix: str, field: str, up: _Inherited) -> None:
     """Emit the rules of one schema node, then its children; a ref already on the path is not re-entered."""
     if not isinstance(schema, dict):
         return
     location = f"{prefix}: {field}" if field else prefix
-    source = _source(schema, inherited)
+    here = up.into(schema, "$ref")
     ref = schema.get("$ref")
     if isinstance(ref, str):
-        if ref in seen:
-            ctx.add(location, f"{when}recursive: same as {ref.rsplit('/', 1)[-1]}", source)
+        if ref in up.seen:
+            ctx.add(location, f"{up.when}recursive: same as {ref.rsplit('/', 1)[-1]}", here.source, here.grade)
         else:
-            _walk_schema(ctx, _lookup(ctx.doc.bundled, ref), prefix, field, source, seen | {ref}, when)
-    for text in _value_rules(schema):
-        ctx.add(location, when + text, source)
-    _walk_children(ctx, schema, prefix, field, source, seen, when)
-    _walk_combinators(ctx, schema, prefix, field, source, seen, when)
+            inner = _Inherited(here.source, here.grade, up.seen | {ref}, up.when)
+            _walk_schema(ctx, _lookup(ctx.doc.bundled, ref), prefix, field, inner)
+    source = _source(schema, up.source)
+    for keywords, text in _value_rules(schema):
+        grade = weakest([up.grade, *(node_grade(schema, k) for k in keywords)])
+        ctx.add(location, up.when + text, source, grade)
+    _walk_children(ctx, schema, prefix, field, up)
+    _walk_combinators(ctx, schema, prefix, field, up)
 
 
-def _walk_children(
-    ctx: _Context, schema: JSON, prefix: str, field: str, source: str, seen: frozenset[str], when: str
-) -> None:
+def _walk_children(ctx: _Context, schema: JSON, prefix: str, field: str, up: _Inherited) -> None:
     """Properties (with ``required``), array items and tuple items, each at its own location."""
     properties = schema.get("properties", {})
+    source = _source(schema, up.source)
     for name in schema.get("required", []):
         child = properties.get(name, {})
         child_source = _source(child, source) if isinstance(child, dict) else source
-        ctx.add(f"{prefix}: {_join(field, name)}", when + "required", child_source)
+        grade = weakest([up.grade, node_grade(schema, f"required:{name}"), node_grade(child, "required")])
+        ctx.add(f"{prefix}: {_join(field, name)}", up.when + "required", child_source, grade)
     for name, child in properties.items():
-        _walk_schema(ctx, child, prefix, _join(field, name), source, seen, when)
+        _walk_schema(ctx, child, prefix, _join(field, name), up.into(schema, "properties"))
     if "items" in schema:
-        _walk_schema(ctx, schema["items"], prefix, field + "[]", source, seen, when)
+        _walk_schema(ctx, schema["items"], prefix, field + "[]", up.into(schema, "items"))
     for index, item in enumerate(schema.get("prefixItems", [])):
-        _walk_schema(ctx, item, prefix, f"{field}[{index}]", source, seen, when)
+        _walk_schema(ctx, item, prefix, f"{field}[{index}]", up.into(schema, "prefixItems"))
     additional = schema.get("additionalProperties")
     if isinstance(additional, dict):
-        _walk_schema(ctx, additional, prefix, _join(field, "*"), source, seen, when)
+        _walk_schema(ctx, additional, prefix, _join(field, "*"), up.into(schema, "additionalProperties"))
 
 
-def _walk_combinators(
-    ctx: _Context, schema: JSON, prefix: str, field: str, source: str, seen: frozenset[str], when: str
-) -> None:
+def _walk_combinators(ctx: _Context, schema: JSON, prefix: str, field: str, up: _Inherited) -> None:
     """anyOf / oneOf (a rule naming the alternatives, then each), allOf, and if/then/else as conditions."""
     location = f"{prefix}: {field}" if field else prefix
     for keyword in ("anyOf", "oneOf"):
         branches = schema.get(keyword)
         if isinstance(branches, list):
-            ctx.add(location, f"{when}{keyword}: {_alternatives(branches)}", source)
+            here = up.into(schema, keyword)
+            ctx.add(location, f"{up.when}{keyword}: {_alternatives(branches)}", here.source, here.grade)
             for branch in branches:
-                _walk_schema(ctx, branch, prefix, field, source, seen, when)
+                _walk_schema(ctx, branch, prefix, field, here)
     for part in schema.get("allOf", []):
-        _walk_schema(ctx, part, prefix, field, source, seen, when)
+        _walk_schema(ctx, part, prefix, field, up.into(schema, "allOf"))
     condition = schema.get("if")
     if isinstance(condition, dict):
         text = _short(_strip(condition), 50)
-        _walk_schema(ctx, schema.get("then"), prefix, field, source, seen, f"{when}if {text}: ")
-        _walk_schema(ctx, schema.get("else"), prefix, field, source, seen, f"{when}unless {text}: ")
+        here = up.into(schema, "if")
+        then = _Inherited(here.source, here.grade, here.seen, f"{up.when}if {text}: ")
+        otherwise = _Inherited(here.source, here.grade, here.seen, f"{up.when}unless {text}: ")
+        _walk_schema(ctx, schema.get("then"), prefix, field, then)
+        _walk_schema(ctx, schema.get("else"), prefix, field, otherwise)
 
 
 def _security_rules(ctx: _Context, operation: JSON, source: str) -> None:
@@ -246,31 +267,44 @@ def _parameter_rules(ctx: _Context, parameters: Iterable[Any], source: str) -> N
         parameter = ctx.deref(raw)
         location = f"{parameter.get('in', '?')} {parameter.get('name', '?')}"
         param_source = _source(parameter, source)
-        ctx.add(location, "required" if parameter.get("required") else "optional", param_source)
-        _walk_schema(ctx, parameter.get("schema"), location, "", param_source, frozenset())
+        grade = node_grade(parameter, "required", grade_of_source(param_source))
+        ctx.add(location, "required" if parameter.get("required") else "optional", param_source, grade)
+        up = _Inherited(source, grade_of_source(source)).into(parameter)
+        _walk_schema(ctx, parameter.get("schema"), location, "", up)
 
 
-def _content_rules(ctx: _Context, content: JSON, prefix: str, source: str) -> None:
+def _content_rules(ctx: _Context, content: JSON, prefix: str, up: _Inherited, type_grade: Grade) -> None:
     """Media types of a body and the schema of each."""
     for media_type, media in content.items():
-        ctx.add(prefix, f"content-type {media_type}", source)
-        _walk_schema(ctx, media.get("schema"), prefix, "", source, frozenset())
+        ctx.add(prefix, f"content-type {media_type}", up.source, type_grade)
+        _walk_schema(ctx, media.get("schema"), prefix, "", up)
 
 
-def _response_rules(ctx: _Context, responses: JSON, source: str) -> None:
-    """Each documented status with its headers and body."""
+def _response_rules(ctx: _Context, operation: JSON, source: str) -> None:
+    """Each documented status with its headers and body, and whether the list of statuses is complete."""
+    op_grade = node_grade(operation, None, grade_of_source(source)) or Grade.DOCUMENTED
+    responses = operation.get("responses", {})
+    if responses:
+        complete = weakest([op_grade, node_grade(operation, "responses")])
+        ctx.add("responses", "no status but " + ", ".join(responses), source, complete)
     for status, raw in responses.items():
         response = ctx.deref(raw)
         prefix = f"response {status}"
         response_source = _source(response, source)
-        ctx.add(prefix, f"status {status} documented", response_source)
+        ctx.add(
+            prefix, f"status {status} documented", response_source, weakest([op_grade, node_grade(response, "status")])
+        )
         for name, raw_header in response.get("headers", {}).items():
             header = ctx.deref(raw_header)
             location = f"{prefix} header {name}"
             header_source = _source(header, response_source)
-            ctx.add(location, "required" if header.get("required") else "documented", header_source)
-            _walk_schema(ctx, header.get("schema"), location, "", header_source, frozenset())
-        _content_rules(ctx, response.get("content", {}), prefix, response_source)
+            present = weakest([op_grade, node_grade(response, "headers"), node_grade(header, "required")])
+            ctx.add(location, "required" if header.get("required") else "documented", header_source, present)
+            value = _Inherited(header_source, weakest([op_grade, node_grade(response, "headers")])).into(header)
+            _walk_schema(ctx, header.get("schema"), location, "", value)
+        body = _Inherited(response_source, weakest([op_grade, node_grade(response, "body")]))
+        type_grade = weakest([op_grade, node_grade(response, "content-type")])
+        _content_rules(ctx, response.get("content", {}), prefix, body, type_grade)
 
 
 def _operation_rules(doc: ApiDocument, method: str, path: str, operation: JSON) -> list[Rule]:
@@ -284,9 +318,10 @@ def _operation_rules(doc: ApiDocument, method: str, path: str, operation: JSON) 
     if "requestBody" in operation:
         body = ctx.deref(operation["requestBody"])
         body_source = _source(body, source)
-        ctx.add("request body", "required" if body.get("required") else "optional", body_source)
-        _content_rules(ctx, body.get("content", {}), "request body", body_source)
-    _response_rules(ctx, operation.get("responses", {}), source)
+        body_grade = weakest([node_grade(operation, "requestBody"), node_grade(body, None)], grade_of_source(source))
+        ctx.add("request body", "required" if body.get("required") else "optional", body_source, body_grade)
+        _content_rules(ctx, body.get("content", {}), "request body", _Inherited(body_source, body_grade), body_grade)
+    _response_rules(ctx, operation, source)
     return list(dict.fromkeys(ctx.rules))
 
 
@@ -311,8 +346,8 @@ def summary(rules: list[Rule]) -> str:
     """``4 APIs, 30 operations, 900 rules, 200 resting on assumptions``: the figures a reviewer asks first."""
     grouped = _groups(rules)
     operations = sum(len(ops) for ops in grouped.values())
-    assumed = sum(rule.assumed for rule in rules)
-    return f"{len(grouped)} APIs, {operations} operations, {len(rules)} rules, {assumed} resting on assumptions"
+    graded = ", ".join(f"{sum(r.grade is g for r in rules)} {g}" for g in GRADES)
+    return f"{len(grouped)} APIs, {operations} operations, {len(rules)} rules: {graded}"
 
 
 def render_table(rules: list[Rule]) -> Table:
@@ -325,6 +360,7 @@ def render_table(rules: list[Rule]) -> Table:
     table.add_column("API / operation", overflow="fold", ratio=2)
     table.add_column("Location", overflow="fold", ratio=2)
     table.add_column("Rule", overflow="fold", ratio=3)
+    table.add_column("Grade", overflow="fold", ratio=1)
     table.add_column("Source", overflow="fold", ratio=4)
     for api, operations in _groups(rules).items():
         for operation, op_rules in operations.items():
@@ -335,7 +371,8 @@ def render_table(rules: list[Rule]) -> Table:
                     heading,
                     escape(rule.location),
                     escape(rule.rule),
-                    f"[yellow]{source}[/yellow]" if rule.assumed else source,
+                    str(rule.grade) if rule.grade.blocking else f"[yellow]{rule.grade}[/yellow]",
+                    f"[yellow]{source}[/yellow]" if not rule.grade.blocking else source,
                 )
             table.add_section()
     return table
@@ -352,8 +389,8 @@ def render_markdown(rules: list[Rule]) -> str:
     for api, operations in _groups(rules).items():
         lines += [f"## {api}", ""]
         for operation, op_rules in operations.items():
-            lines += [f"### {operation}", "", "| location | rule | source |", "| --- | --- | --- |"]
-            lines += [f"| {_cell(r.location)} | {_cell(r.rule)} | {_cell(r.source)} |" for r in op_rules]
+            lines += [f"### {operation}", "", "| location | rule | grade | source |", "| --- | --- | --- | --- |"]
+            lines += [f"| {_cell(r.location)} | {_cell(r.rule)} | {r.grade} | {_cell(r.source)} |" for r in op_rules]
             lines.append("")
     return "\n".join(lines)
 

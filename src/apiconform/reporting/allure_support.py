@@ -43,9 +43,16 @@ CATEGORIES: list[tuple[str, Category]] = [
 ]
 
 
+WARNINGS_CATEGORY = {  # first: under --strict a failing warning is still classed by its grade
+    "name": "Warnings: assumptions and recommendations broken",
+    "matchedStatuses": ["passed", "failed"],
+    "messageRegex": "[\\s\\S]*\\[warning\\][\\s\\S]*",
+}
+
+
 def categories() -> list[dict[str, Any]]:
     """categories.json rules; the regex form works in Allure 2 (full match) and 3 (search)."""
-    rules: list[dict[str, Any]] = [
+    rules: list[dict[str, Any]] = [WARNINGS_CATEGORY] + [
         {
             "name": name,
             "matchedStatuses": ["failed"],
@@ -95,6 +102,21 @@ def label_test(node: pytest.Item, session: TargetSession) -> None:
     rule = node.get_closest_marker("rule")
     if rule and len(rule.args) > 1:
         allure.dynamic.label("rule_source", str(rule.args[1])[:200])
+
+
+def label_grades(grades: list[Any]) -> None:
+    """The grade of each rule the test broke, as Allure ``grade`` labels (filterable in the report)."""
+    for grade in dict.fromkeys(str(g) for g in grades):
+        allure.dynamic.label("grade", grade)
+
+
+def label_warnings(violations: list[Any]) -> None:
+    """A test that broke only assumptions or recommendations: tagged, graded, one step per warning."""
+    allure.dynamic.tag("warning")
+    label_grades([v.grade for v in violations])
+    for violation in violations:
+        with allure.step(f"warning [{violation.grade}] {violation.check}: {violation.message}"[:300]):
+            pass
 
 
 def describe_rule(item: pytest.Item) -> None:

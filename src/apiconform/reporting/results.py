@@ -22,6 +22,25 @@ from apiconform.reporting.redaction import redact_text
 _RECORDS = pytest.StashKey[list[dict[str, Any]]]()
 CONFIGURATION = "configuration-problem"
 DEVIATION = pytest.StashKey[str]()  # accepted / expired / changed, when an accepted deviation speaks of it
+WARNINGS = pytest.StashKey[list[Any]]()  # the test's broken assumptions and recommendations (ContractViolation)
+MAX_LISTED = 20
+
+
+def _warning(violation: Any) -> dict[str, Any]:
+    return {
+        "check": violation.check,
+        "grade": str(violation.grade),
+        "category": str(violation.category),
+        "message": redact_text(violation.message)[:500],
+        "detail": redact_text(getattr(violation, "detail", violation.message))[:1000],
+        "operation": violation.operation,
+        "source": redact_text(str(violation.source or ""))[:300],
+    }
+
+
+def _grade(call: pytest.CallInfo[None]) -> str | None:
+    grade = getattr(call.excinfo.value, "grade", None) if call.excinfo is not None else None
+    return str(grade) if grade is not None else None
 
 
 def _category(call: pytest.CallInfo[None]) -> str | None:
@@ -61,6 +80,8 @@ def record(item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo[N
             "category": _category(call),
             "message": message,
             "deviation": item.stash.get(DEVIATION, None),
+            "grade": _grade(call) if outcome != "passed" else None,
+            "warnings": [_warning(v) for v in item.stash.get(WARNINGS, [])],
         }
     )
 
@@ -78,6 +99,27 @@ def records_of(config: pytest.Config) -> list[dict[str, Any]]:
     return list(records)
 
 
+def strict_grades(config: pytest.Config, target: Any) -> bool:
+    """Whether warnings fail: ``--strict-grades``, pytest's ``--strict``, or the target's ``strict = true``."""
+    if config.getoption("--strict-grades", default=False) or config.getoption("strict", default=False):
+        return True
+    return bool(getattr(target, "strict", False))
+
+
+def counts(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Outcomes, failures per grade and warnings per grade: what a CI dashboard plots."""
+    outcomes = Counter(r["outcome"] for r in records)
+    failures = Counter(r.get("grade") or "ungraded" for r in records if r["outcome"] in {"failed", "error"})
+    warnings = Counter(w["grade"] for r in records for w in r.get("warnings", []))
+    return {
+        "outcomes": dict(outcomes),
+        "failures_by_grade": dict(failures),
+        "warnings": sum(warnings.values()),
+        "warnings_by_grade": dict(warnings),
+        "tests_with_warnings": sum(1 for r in records if r.get("warnings")),
+    }
+
+
 def write_json(path: Path, config: pytest.Config, session: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {
@@ -85,6 +127,8 @@ def write_json(path: Path, config: pytest.Config, session: Any) -> None:
         "profile": session.profile.name,
         "requests_sent": session.client.budget.sent,
         "writes_sent": session.client.writes_sent,
+        "strict": strict_grades(config, session.target),
+        "counts": counts(records_of(config)),
         "tests": records_of(config),
     }
     path.write_text(json.dumps(data, indent=2), encoding="utf-8")
@@ -109,6 +153,7 @@ def print_summary(terminalreporter: Any, config: pytest.Config, session: Any) ->
         first = rec["message"].strip().splitlines()[0] if rec["message"].strip() else ""
         label = escape(f"[{rec['category'] or 'uncategorised'}]")
         console.print(f"  FAILED {escape(rec['nodeid'].split('::')[-1])} {label} {escape(first[:150])}", soft_wrap=True)
+    _print_warnings(console, records)
     accepted = [r for r in records if r.get("deviation") == "accepted"]
     for rec in accepted[:20]:
         console.print(
@@ -123,3 +168,33 @@ def print_summary(terminalreporter: Any, config: pytest.Config, session: Any) ->
     if problems:
         console.print(f"{stopped} test(s) not run because of {len(problems)} configuration problem(s) above")
     console.print(f"requests sent: {session.client.budget.sent}")
+
+
+def _gist(message: str, limit: int = 160) -> str:
+    """The first line of a message, and the next one when the first only introduces a list."""
+    lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
+    text = " ".join(lines[:2]) if lines and lines[0].endswith(":") and len(lines) > 1 else (lines or [""])[0]
+    return text[:limit]
+
+
+def _print_warnings(console: Console, records: list[dict[str, Any]]) -> None:
+    """Each distinct broken assumption or recommendation once, with its rule, grade and where it was seen."""
+    seen: dict[tuple[str, str, str], list[str]] = {}
+    for rec in records:
+        for warning in rec.get("warnings", []):
+            key = (warning["grade"], warning["check"], warning.get("detail") or warning["message"])
+            seen.setdefault(key, []).append(rec["nodeid"].split("::")[-1])
+    for (grade, check, message), tests in list(seen.items())[:MAX_LISTED]:
+        where = tests[0] + (f" and {len(tests) - 1} more" if len(tests) > 1 else "")
+        console.print(
+            f"  WARNING {escape(f'[{grade}]')} {escape(check)}: {escape(_gist(message))} ({escape(where)})",
+            soft_wrap=True,
+        )
+    if len(seen) > MAX_LISTED:
+        console.print(f"  ... and {len(seen) - MAX_LISTED} more distinct warning(s), all in results.json")
+    total = sum(len(t) for t in seen.values())
+    if seen:
+        console.print(
+            f"{total} warning(s), {len(seen)} distinct: assumptions and recommendations the target does not honour;"
+            " they do not fail the run (--strict makes them fail)"
+        )

@@ -25,7 +25,9 @@ def _verdict(defect: str, run: Run) -> str:
     expected = EXPECTED.get(defect)
     if expected is None:
         return "NO EXPECTATION"
-    return "detected" if run.detected_by(expected) else "MISSED"
+    if run.failed_by_rule(expected):
+        return "detected"
+    return "detected (warning)" if run.detected_by(expected) else "MISSED"
 
 
 def as_table(matrix: Matrix) -> Table:
@@ -49,8 +51,10 @@ def as_table(matrix: Matrix) -> Table:
 
 def summary_line(matrix: Matrix) -> str:
     detected = len(matrix.runs) - len(matrix.undetected)
+    by_rule = sum(1 for d, run in matrix.runs.items() if d in EXPECTED and run.failed_by_rule(EXPECTED[d]))
     return (
-        f"detection rate {detected}/{len(matrix.runs)} ({matrix.detection_rate:.0%}), "
+        f"detection rate {detected}/{len(matrix.runs)} ({matrix.detection_rate:.0%}; {by_rule} by a documented "
+        f"or standard rule, {detected - by_rule} as warnings only), "
         f"false alarms {matrix.false_alarms}, wall time {matrix.wall_seconds:.0f} s"
     )
 
@@ -103,6 +107,8 @@ def as_json(matrix: Matrix) -> dict[str, Any]:
             defect: {
                 "expected": EXPECTED[defect]._asdict() if defect in EXPECTED else None,
                 "detected_by": run.detected_by(EXPECTED[defect]) if defect in EXPECTED else [],
+                "failed_by_rule": run.failed_by_rule(EXPECTED[defect]) if defect in EXPECTED else [],
+                "verdict": _verdict(defect, run),
                 "failing": run.failing_by_concern(),
                 "seconds": round(run.seconds, 1),
             }
