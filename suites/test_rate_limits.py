@@ -117,10 +117,10 @@ def _check(session: TargetSession, api: str, env: Environment, spent: Spent) -> 
     ]
     refused = next((c for c in spent.calls if c.refused), None)
     if refused is not None:
-        validator = rules.too_many_requests_validator(session.documents[api].bundled, spent.op)
+        documented = rules.too_many_requests_schema(session.documents[api].bundled, spent.op)
         checks += [
             lambda: rules.retry_after_present(refused, label),
-            lambda: rules.too_many_requests_documented(refused, validator, label, _source_429(spent.op)),
+            lambda: rules.too_many_requests_documented(refused, documented, label, _source_429(spent.op)),
         ]
     credential = session.credential(env, session.require_role(env, api, PURPOSE)) or {}
     if session.target.portal is not None and credential.get("app_id"):

@@ -70,6 +70,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             profile=args.profile,
             only=only,
             allow_writes=args.allow_writes,
+            strict=args.strict,
             defects=tuple(args.sandbox_defect),
             reports=args.reports if args.reports is not None else find_root() / "reports",
             html=not args.no_html,
@@ -164,6 +165,11 @@ def _add_run(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     run.add_argument("--profile", choices=["quick", "nightly"], help="depth of generated tests")
     run.add_argument("--only", action="append", default=[], metavar="CONCERN,...", help=CONCERN_HELP)
     run.add_argument("--allow-writes", action="store_true", help="allow writes to production environments")
+    run.add_argument(
+        "--strict",
+        action="store_true",
+        help="broken assumptions and recommendations fail the run (default: they are warnings)",
+    )
     run.add_argument(
         "--sandbox-defect",
         action="append",

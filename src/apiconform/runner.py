@@ -41,6 +41,7 @@ class RunOptions:
     profile: str | None = None
     only: tuple[str, ...] = ()
     allow_writes: bool = False
+    strict: bool = False
     defects: tuple[str, ...] = ()
     reports: Path = Path("reports")
     html: bool = True
@@ -115,6 +116,8 @@ def pytest_command(options: RunOptions, root: Path, config_path: Path | None) ->
         command += ["--profile", options.profile]
     if options.allow_writes:
         command.append("--allow-writes")
+    if options.strict:
+        command.append("--strict-grades")
     for defect in options.defects:
         command += ["--sandbox-defect", defect]
     return [*command, *options.extra]

@@ -9,7 +9,7 @@ import pytest
 
 from apiconform.cli import main
 from apiconform.contracts import api_documents
-from apiconform.contracts.catalog import Rule, build_catalog, render_markdown, render_table, summary
+from apiconform.contracts.catalog import Rule, build_catalog, check_summary, render_markdown, render_table, summary
 from apiconform.contracts.grades import Grade
 
 
@@ -106,5 +106,32 @@ def test_cli_prints_summary_and_writes_markdown(tmp_path: Path, capsys: pytest.C
     ), first
     assert first == summary(build_catalog())
     assert "apiconform rule catalog" in out
+    assert check_summary() in out and "rules the checks enforce" in out
     assert "portal" in out and "getApp" in out
     assert target.read_text(encoding="utf-8").startswith("# apiconform rule catalog")
+
+
+def test_every_check_the_code_names_is_graded_in_the_catalog() -> None:
+    """The check names of every violation the checks and suites raise, read from their code."""
+    import ast
+
+    from apiconform.checks.rules import CHECK_RULES
+
+    root = Path(__file__).resolve().parents[2]
+    positions = {"ContractViolation": 1, "_violation": 0, "_expect_status": 0, "call_accepted": 1}
+    named: set[str] = set()
+    for path in [*(root / "src/apiconform/checks").glob("*.py"), *(root / "suites").glob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                name = getattr(node.func, "id", None) or getattr(node.func, "attr", "")
+                index = positions.get(name)
+                if index is not None and len(node.args) > index and isinstance(node.args[index], ast.Constant):
+                    named.add(str(node.args[index].value))
+    graded = {rule.check for rule in CHECK_RULES}
+    assert named - graded == set(), f"checks without a graded rule: {sorted(named - graded)}"
+    assert graded - named <= {"schemathesis"}, (
+        f"graded rules no check names: {sorted(graded - named - {'schemathesis'})}"
+    )
+    assert re.fullmatch(
+        r"\d+ check rules: \d+ documented, \d+ standard, \d+ recommended, \d+ assumption, \d+ contract", check_summary()
+    )

@@ -425,6 +425,7 @@ def wrong_token_credentials_refused(response: httpx.Response, op: Operation, wha
                 response,
                 documented="400 or 401 with error invalid_client or invalid_grant, no access_token",
                 source=source,
+                grade=Grade.STANDARD,  # RFC 6749 5.2 MUSTs, whatever the vendor's page adds
             )
         )
     if error not in TOKEN_REFUSALS:
@@ -436,6 +437,7 @@ def wrong_token_credentials_refused(response: httpx.Response, op: Operation, wha
                 response,
                 documented='{"error": "invalid_client" | "invalid_grant", ...}',
                 source=source,
+                grade=Grade.STANDARD,  # RFC 6749 5.2 MUSTs, whatever the vendor's page adds
             )
         )
     if basic_auth and error == "invalid_client" and response.status_code != 401:

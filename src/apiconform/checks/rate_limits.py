@@ -13,10 +13,11 @@ from itertools import pairwise
 from typing import Any
 
 import httpx
-from jsonschema import Draft202012Validator
 
 from apiconform.checks.failures import Category, ContractViolation, breach
+from apiconform.checks.graded import Breach, report_breaches, response_links, schema_breaches
 from apiconform.config.model import Environment
+from apiconform.contracts.grades import Grade, weakest
 from apiconform.targets.session import Operation, TargetSession
 
 JSON = dict[str, Any]
@@ -157,19 +158,20 @@ def _resolve(bundled: JSON, node: JSON) -> JSON:
     return node
 
 
-def too_many_requests_validator(bundled: JSON, op: Operation) -> Draft202012Validator | None:
-    """A validator for the operation's documented 429 JSON body, or None when none is documented."""
+def too_many_requests_schema(bundled: JSON, op: Operation) -> tuple[JSON, list[Grade | None]] | None:
+    """The operation's documented 429 JSON body schema (with the components its refs need) and the links
+    before it (the operation, that response), or None when none is documented."""
     response = op.raw.get("responses", {}).get("429")
     if response is None:
         return None
-    content = _resolve(bundled, response).get("content", {})
-    media = next((v for k, v in content.items() if "json" in k), None)
+    resolved = _resolve(bundled, response)
+    media = next((v for k, v in resolved.get("content", {}).items() if "json" in k), None)
     if media is None or "schema" not in media:
         return None
     schema = media["schema"]
     root: JSON = {"$ref": schema["$ref"]} if "$ref" in schema else {"allOf": [schema]}
     root["components"] = bundled.get("components", {})
-    return Draft202012Validator(root)
+    return root, response_links(op.raw, resolved)
 
 
 # -- rules ---------------------------------------------------------------------------------------
@@ -299,38 +301,33 @@ def retry_after_present(refused: LimitCall, operation: str) -> None:
 
 
 def too_many_requests_documented(
-    refused: LimitCall, validator: Draft202012Validator | None, operation: str, source: str
+    refused: LimitCall, documented: tuple[JSON, list[Grade | None]] | None, operation: str, source: str
 ) -> None:
-    """The 429 body is the one the contract documents (its schema), cited with that response's ``x-source``."""
-    if validator is None:
+    """The 429 body is the one the contract documents (its schema, graded link by link), cited with that
+    response's ``x-source``."""
+    if documented is None:
         return
+    schema, links = documented
     if refused.body is None:
-        breach(
-            ContractViolation(
-                Category.RATE_LIMIT,
-                "too_many_requests_body",
-                "the 429 answer has no JSON body",
-                received=f"Content-Type: {refused.content_type!r}",
-                documented="application/json gateway error",
-                source=source,
-                operation=operation,
-            )
+        breaches = [Breach(weakest(links), "", "not JSON")]
+    else:
+        breaches = schema_breaches(schema, refused.body, links)
+
+    def violation(group: list[Breach]) -> ContractViolation:
+        return ContractViolation(
+            Category.RATE_LIMIT,
+            "too_many_requests_body",
+            f"the 429 body breaks its schema: {group[0].text}"
+            if refused.body is not None
+            else "the 429 answer has no JSON body",
+            received=refused.body if refused.body is not None else f"Content-Type: {refused.content_type!r}",
+            documented="the operation's 429 response schema",
+            source=source,
+            operation=operation,
+            grade=group[0].grade,
         )
-        return
-    errors = sorted(validator.iter_errors(refused.body), key=lambda e: list(e.absolute_path))
-    if errors:
-        where = "/".join(str(p) for p in errors[0].absolute_path) or "(body)"
-        breach(
-            ContractViolation(
-                Category.RATE_LIMIT,
-                "too_many_requests_body",
-                f"the 429 body breaks its schema at {where}: {errors[0].message}",
-                received=refused.body,
-                documented="the operation's 429 response schema",
-                source=source,
-                operation=operation,
-            )
-        )
+
+    report_breaches(breaches, violation)
 
 
 def usage_matches_calls(usage: list[Any], api: str, operation_id: str, made: int, limit: int, operation: str) -> None:

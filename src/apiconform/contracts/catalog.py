@@ -378,6 +378,26 @@ def render_table(rules: list[Rule]) -> Table:
     return table
 
 
+def render_check_rules() -> Table:
+    """The checks' own rules with the grade their verdicts carry (``contract``: the nodes they read)."""
+    from apiconform.checks.rules import CHECK_RULES
+
+    table = Table(title="rules the checks enforce")
+    for column, ratio in (("Check", 2), ("Concern", 1), ("Rule", 4), ("Grade", 2), ("Source", 4)):
+        table.add_column(column, overflow="fold", ratio=ratio)
+    for rule in CHECK_RULES:
+        grades = ", ".join(str(g) for g in rule.grades)
+        table.add_row(escape(rule.check), rule.concern, escape(rule.rule), grades, escape(rule.source))
+    return table
+
+
+def check_summary() -> str:
+    from apiconform.checks.rules import CHECK_RULES, grade_counts
+
+    counts = ", ".join(f"{n} {g}" for g, n in grade_counts().items())
+    return f"{len(CHECK_RULES)} check rules: {counts}"
+
+
 def _cell(text: str) -> str:
     """A Markdown table cell: pipes escaped (patterns contain them), no line breaks."""
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
@@ -406,6 +426,8 @@ def run_catalog(markdown: Path | None) -> int:
         console.width = max(console.width, 160)
     console.print(summary(rules), highlight=False, soft_wrap=True)
     console.print(render_table(rules))
+    console.print(check_summary(), highlight=False, soft_wrap=True)
+    console.print(render_check_rules())
     if markdown is not None:
         markdown.parent.mkdir(parents=True, exist_ok=True)
         markdown.write_text(render_markdown(rules), encoding="utf-8")
