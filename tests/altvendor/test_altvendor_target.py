@@ -277,3 +277,19 @@ def test_each_regression_fails_a_test_the_clean_run_passes(
     assert all(t["grade"] in ("documented", "standard") for t in caught), [(t["nodeid"], t["grade"]) for t in caught]
     new = [t["nodeid"] for t in caught if t["nodeid"] in passed_clean or "expired-token" in t["nodeid"]]
     assert new == [t["nodeid"] for t in caught]
+
+
+@pytest.mark.slow
+def test_a_failure_carries_its_grade_in_results_junit_and_allure(vendor: AltVendor, tmp_path: Path) -> None:
+    vendor.set_regressions(["revoked-token-accepted"])
+    args = ("--junitxml", str(tmp_path / "junit.xml"), "--alluredir", str(tmp_path / "allure"), "-k", "revoked")
+    data = run_all(vendor, tmp_path, args=args)
+    failed = [t for t in data["tests"] if t["outcome"] == "failed"]
+    assert failed and {t["grade"] for t in failed} == {"standard"}, data["_output"][-2000:]
+    assert data["counts"]["failures_by_grade"] == {"standard": len(failed)}
+    junit = (tmp_path / "junit.xml").read_text(encoding="utf-8")
+    assert junit.count('<property name="apiconform_grade" value="standard"') == len(failed)
+    results = [json.loads(p.read_text(encoding="utf-8")) for p in (tmp_path / "allure").glob("*-result.json")]
+    graded = [r for r in results if r["status"] == "failed"]
+    assert len(graded) == len(failed)
+    assert all({"standard"} == {lb["value"] for lb in r["labels"] if lb["name"] == "grade"} for r in graded)

@@ -34,9 +34,13 @@ class Breach:
 
 
 def _keyword(error: ValidationError) -> str:
+    """The keyword a grade map is asked for: ``required:<property>``, ``type:null`` (a null where the schema
+    allows none: nullability is often all a sample does not show), else the validator's name."""
     if error.validator == "required" and isinstance(error.message, str):
         missing = error.message.split("'")[1] if error.message.count("'") >= 2 else ""
         return f"required:{missing}" if missing else "required"
+    if error.validator == "type" and error.instance is None:
+        return "type:null"
     return str(error.validator)
 
 

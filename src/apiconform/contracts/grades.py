@@ -5,9 +5,9 @@ is a warning, because where the documentation is silent a conforming vendor may 
 grade of a contract node comes from ``x-apiconform-grade`` when the contract states it, else from its
 ``x-source``: a source that starts with "assumption" is one, an RFC SHOULD is a recommendation, an RFC
 MUST a standard, anything else the vendor's documentation. ``x-apiconform-grade`` is a grade, or a map
-from keyword (``minItems``, ``required``, ``additionalProperties``, ``status``, ``body``, ``content-type``,
-``required:<property>``) to grade with an optional ``default``, for a node whose source documents some of
-its keywords and assumes others. A rule that rests on a chain of nodes (operation, response, schema,
+from keyword (``minItems``, ``required``, ``required:<property>``, ``type``, ``type:null``, ``status``,
+``body``, ``content-type``, ...) to grade with an optional ``default``, for a node whose source documents
+some of its keywords and assumes others. A rule that rests on a chain of nodes (operation, response, schema,
 property, keyword) is as strong as its weakest link: a documented ``minLength`` inside a body we only
 assume the vendor sends is an assumption.
 """
