@@ -31,7 +31,13 @@ def run(vendor: AltVendor, tmp_path: Path, select: str, overlay: bool = True) ->
 
 
 def run_all(
-    vendor: AltVendor, folder: Path, deviations: Path | None = None, *, overlay: bool = True, args: tuple[str, ...] = ()
+    vendor: AltVendor,
+    folder: Path,
+    deviations: Path | None = None,
+    *,
+    overlay: bool = True,
+    args: tuple[str, ...] = (),
+    suites: str = "suites/",
 ) -> dict[str, Any]:
     """Every suite against the alt vendor, optionally with a deviations file; the results JSON (with the exit
     status and terminal output under ``_exit`` and ``_output``)."""
@@ -43,7 +49,7 @@ def run_all(
             text.replace("[targets.altvendor]\n", f'[targets.altvendor]\ndeviations = "{deviations}"\n', 1)
         )
     results = folder / "results.json"
-    command = [sys.executable, "-m", "pytest", "suites/", "-q", "-p", "no:cacheprovider", "--config", str(config)]
+    command = [sys.executable, "-m", "pytest", suites, "-q", "-p", "no:cacheprovider", "--config", str(config)]
     command += ["--target", "altvendor", "--results-json", str(results), *args]
     proc = subprocess.run(
         command, cwd=REPO, env={**os.environ, **variables}, capture_output=True, text=True, check=False

@@ -121,7 +121,7 @@ def test_recorded_deviations_keep_a_known_vendor_quiet_and_let_a_regression_thro
     Without its overlay the vendor's Basic challenge breaks our contract's assumed one: under --strict, the
     failures a team that has not written the overlay yet would record."""
     strict = ("--strict-grades",)
-    baseline = run_all(vendor, tmp_path / "baseline", overlay=False, args=strict)
+    baseline = run_all(vendor, tmp_path / "baseline", overlay=False, args=strict, suites="suites/test_auth.py")
     assert any(t["outcome"] == "failed" for t in baseline["tests"])
     command = [
         sys.executable,
@@ -137,11 +137,13 @@ def test_recorded_deviations_keep_a_known_vendor_quiet_and_let_a_regression_thro
     assert recorded.returncode == 0 and "[[deviation]]" in recorded.stdout, recorded.stderr
     deviations = tmp_path / "deviations.toml"
     deviations.write_text(recorded.stdout, encoding="utf-8")
-    quiet = run_all(vendor, tmp_path / "quiet", deviations, overlay=False, args=strict)
+    quiet = run_all(vendor, tmp_path / "quiet", deviations, overlay=False, args=strict, suites="suites/test_auth.py")
     assert [t["nodeid"] for t in quiet["tests"] if t["outcome"] in ("failed", "error")] == []
     assert any(t["deviation"] == "accepted" for t in quiet["tests"])
     vendor.set_regressions(["revoked-token-accepted"])
-    regressed = run_all(vendor, tmp_path / "regressed", deviations, overlay=False, args=strict)
+    regressed = run_all(
+        vendor, tmp_path / "regressed", deviations, overlay=False, args=strict, suites="suites/test_auth.py"
+    )
     caught = [t for t in regressed["tests"] if t["outcome"] == "failed"]
     assert caught and all("revoked-token" in t["nodeid"] for t in caught), [t["nodeid"] for t in caught]
 
