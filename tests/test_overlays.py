@@ -94,3 +94,30 @@ def test_contract_show_prints_the_effective_contract(tmp_path: Path) -> None:
     assert "post" not in json.loads(shown.stdout)["paths"]["/tests"]
     plain = subprocess.run([*command, "--config", str(config)], capture_output=True, text=True, cwd=ROOT)
     assert "post" in json.loads(plain.stdout)["paths"]["/tests"]
+
+
+MERGE_PATCH = """paths:
+  /tests:
+    post: null
+  /tests/{testId}:
+    get:
+      responses:
+        "404":
+          x-source: 'Vendor X guide: "404 when the test is not yours"'
+          x-apiconform-grade: documented
+"""
+
+
+def test_a_json_merge_patch_does_the_same_where_simpler(tmp_path: Path) -> None:
+    resolve_target("x", load_config(target_with(tmp_path, MERGE_PATCH, ".merge-patch.yaml")))
+    effective = load_api("chorus-line-test").bundled
+    assert "post" not in effective["paths"]["/tests"] and "get" in effective["paths"]["/tests"]
+    answer = effective["paths"]["/tests/{testId}"]["get"]["responses"]["404"]
+    assert answer["x-apiconform-grade"] == "documented" and "content" in answer  # merged, not replaced
+
+
+def test_a_merge_patch_removing_nothing_is_one_line(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_config(target_with(tmp_path, MERGE_PATCH.replace("post: null", "put: null"), ".merge-patch.yaml"))
+    message = str(raised.value)
+    assert "\n" not in message and "chorus.merge-patch.yaml: /paths/~1tests/put removes nothing" in message

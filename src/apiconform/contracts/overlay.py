@@ -5,6 +5,10 @@ matched object; appended to a matched array) or ``remove: true``. It applies to 
 ``apiconform contract show`` prints, so external schemas are addressed under ``components/schemas``. An action
 that matches nothing, or a result that is no longer valid OpenAPI, is one line naming the file and the action:
 an overlay that silently does nothing would let the team believe the contract says what it does not.
+
+Where an Overlay is more than a change needs, a JSON Merge Patch (RFC 7396) does the same job: a file named
+``*.merge-patch.json`` (or ``.yaml``) whose objects merge into the bundled document, ``null`` deleting a key.
+A ``null`` for a key that is not there is the merge patch's "matches nothing" and is refused the same way.
 """
 
 from __future__ import annotations
@@ -17,13 +21,22 @@ from typing import Any
 import jsonpath
 import yaml
 
+from apiconform.contracts.schema_walk import escape
 from apiconform.errors import ConfigError
 
 JSON = dict[str, Any]
 
 
+MERGE_PATCH_SUFFIXES = (".merge-patch.json", ".merge-patch.yaml", ".merge-patch.yml")
+
+
+def is_merge_patch(path: Path) -> bool:
+    return path.name.endswith(MERGE_PATCH_SUFFIXES)
+
+
 def read_overlay(path: Path) -> JSON:
-    """The overlay document (YAML or JSON), checked for the parts the engine applies."""
+    """The overlay document (YAML or JSON), checked for the parts the engine applies; a merge patch as
+    ``{"merge-patch": <document>}``."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -34,6 +47,10 @@ def read_overlay(path: Path) -> JSON:
         data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         raise ConfigError(f"overlay {path}: not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {exc}") from None
+    if is_merge_patch(path):
+        if not isinstance(data, dict) or not data:
+            raise ConfigError(f"merge patch {path}: must be a non-empty object (RFC 7396) mirroring the document")
+        return {"merge-patch": data}
     if not isinstance(data, dict) or not str(data.get("overlay", "")).startswith("1."):
         raise ConfigError(f"overlay {path}: not an OpenAPI Overlay 1.x document (it needs `overlay: 1.0.0`)")
     actions = data.get("actions")
@@ -68,8 +85,31 @@ def _parent(document: JSON, pointer: str) -> tuple[Any, str | int]:
     return node, int(last) if isinstance(node, list) else last
 
 
+def merge_patch(target: Any, patch: Any, path: Path, where: str = "") -> Any:
+    """RFC 7396 section 2: objects merge, ``null`` removes, anything else replaces; removing a key that is
+    not there is refused (the patch would do nothing there)."""
+    if not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        here = f"{where}/{escape(key)}"
+        if value is None:
+            if key not in result:
+                raise ConfigError(
+                    f"merge patch {path}: {here} removes nothing (no such key); fix the path "
+                    "(`apiconform contract show` prints the document it applies to)"
+                )
+            del result[key]
+        else:
+            result[key] = merge_patch(result.get(key), value, path, here)
+    return result
+
+
 def apply_overlay(document: JSON, overlay: JSON, path: Path) -> JSON:
     """A copy of the document with every action applied in order; ConfigError for an action matching nothing."""
+    if "merge-patch" in overlay:
+        patched: JSON = merge_patch(document, overlay["merge-patch"], path)
+        return patched
     result = copy.deepcopy(document)
     for number, action in enumerate(overlay["actions"], 1):
         where = f"overlay {path}: action {number} (target {action['target']})"
