@@ -29,7 +29,7 @@ def test_the_conforming_vendor_fails_nothing_and_every_warning_is_listed_with_it
     assert counts["warnings"] > 0 and set(counts["warnings_by_grade"]) <= {"assumption", "recommended"}
     warned = [t for t in tests if t["warnings"]]
     assert warned and all(t["outcome"] == "passed" for t in warned)
-    distinct = {(w["grade"], w["check"], w["detail"]) for t in warned for w in t["warnings"]}
+    distinct = {(w["grade"], w["check"], w["message"]) for t in warned for w in t["warnings"]}
     listed = output.count("  WARNING [")
     assert listed == min(len(distinct), 20), output[-3000:]
     assert f"{counts['warnings']} warning(s), {len(distinct)} distinct" in output

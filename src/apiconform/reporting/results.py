@@ -178,21 +178,23 @@ def _gist(message: str, limit: int = 160) -> str:
 
 
 def _print_warnings(console: Console, records: list[dict[str, Any]]) -> None:
-    """Each distinct broken assumption or recommendation once, with its rule, grade and where it was seen."""
-    seen: dict[tuple[str, str, str], list[str]] = {}
+    """Each distinct broken assumption or recommendation once (grade, check, headline), with its first
+    occurrence's detail and where it was seen: generated data varies the details, not the rule."""
+    seen: dict[tuple[str, str, str], tuple[str, list[str]]] = {}
     for rec in records:
         for warning in rec.get("warnings", []):
-            key = (warning["grade"], warning["check"], warning.get("detail") or warning["message"])
-            seen.setdefault(key, []).append(rec["nodeid"].split("::")[-1])
-    for (grade, check, message), tests in list(seen.items())[:MAX_LISTED]:
+            key = (warning["grade"], warning["check"], warning["message"])
+            detail = warning.get("detail") or warning["message"]
+            seen.setdefault(key, (detail, []))[1].append(rec["nodeid"].split("::")[-1])
+    for (grade, check, _), (detail, tests) in list(seen.items())[:MAX_LISTED]:
         where = tests[0] + (f" and {len(tests) - 1} more" if len(tests) > 1 else "")
         console.print(
-            f"  WARNING {escape(f'[{grade}]')} {escape(check)}: {escape(_gist(message))} ({escape(where)})",
+            f"  WARNING {escape(f'[{grade}]')} {escape(check)}: {escape(_gist(detail))} ({escape(where)})",
             soft_wrap=True,
         )
     if len(seen) > MAX_LISTED:
         console.print(f"  ... and {len(seen) - MAX_LISTED} more distinct warning(s), all in results.json")
-    total = sum(len(t) for t in seen.values())
+    total = sum(len(tests) for _, tests in seen.values())
     if seen:
         console.print(
             f"{total} warning(s), {len(seen)} distinct: assumptions and recommendations the target does not honour;"
