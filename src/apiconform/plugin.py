@@ -204,9 +204,9 @@ def pytest_runtest_makereport(
         exchanges = item.stash.get(_EXCHANGES, [])
         if exchanges:
             allure_support.attach_exchanges(exchanges)
-        grade = getattr(call.excinfo.value, "grade", None) if call.excinfo is not None else None
+        grade = results.grade_of(call)
         if grade is not None:
-            item.user_properties.append(("apiconform_grade", str(grade)))
+            item.user_properties.append(("apiconform_grade", grade))
         _judge_deviation(item, report, call)
     if report.longrepr is not None and not report.skipped:
         report.longrepr = redact_text(str(report.longrepr))

@@ -51,17 +51,22 @@ def iter_openapi_schemas(node: Any, pointer: str = "") -> Iterator[tuple[str, JS
     return iter_document_schemas(node, pointer)
 
 
-def iter_refs(node: Any, pointer: str = "") -> Iterator[tuple[str, str]]:
-    """Every ``$ref`` string anywhere in a JSON document: (pointer of the object holding it, the ref)."""
+def iter_objects(node: Any, pointer: str = "") -> Iterator[tuple[str, JSON]]:
+    """Every JSON object anywhere in a document, with its pointer (RFC 6901)."""
     if isinstance(node, dict):
-        ref = node.get("$ref")
-        if isinstance(ref, str):
-            yield pointer, ref
+        yield pointer, node
         for key, value in node.items():
-            yield from iter_refs(value, f"{pointer}/{escape(key)}")
+            yield from iter_objects(value, f"{pointer}/{escape(key)}")
     elif isinstance(node, list):
         for index, item in enumerate(node):
-            yield from iter_refs(item, f"{pointer}/{index}")
+            yield from iter_objects(item, f"{pointer}/{index}")
+
+
+def iter_refs(node: Any, pointer: str = "") -> Iterator[tuple[str, str]]:
+    """Every ``$ref`` string anywhere in a JSON document: (pointer of the object holding it, the ref)."""
+    for where, obj in iter_objects(node, pointer):
+        if isinstance(obj.get("$ref"), str):
+            yield where, obj["$ref"]
 
 
 def resolve_pointer(document: Any, pointer: str) -> Any:

@@ -4,26 +4,15 @@ keywords of a node and assumes others says which with ``x-apiconform-grade`` (th
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from apiconform.contracts.grades import GRADE_KEY, SOURCE_KEY, grade_errors
+from tests.contracts._schema_walk import iter_objects
 
 ROOTS = [Path(__file__).resolve().parents[2] / "schemas", Path(__file__).resolve().parents[2] / "examples"]
 FILES = sorted(p for root in ROOTS for p in root.rglob("*.json") if "contracts" in p.parts or root.name == "schemas")
-
-
-def _nodes(node: Any, pointer: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
-    if isinstance(node, dict):
-        yield pointer, node
-        for key, value in node.items():
-            yield from _nodes(value, f"{pointer}/{key}")
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from _nodes(value, f"{pointer}/{index}")
 
 
 def _mixed(source: str) -> bool:
@@ -34,7 +23,7 @@ def _mixed(source: str) -> bool:
 @pytest.mark.parametrize("path", FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_grades_are_valid_and_mixed_sources_are_graded(path: Path) -> None:
     problems = []
-    for pointer, node in _nodes(json.loads(path.read_text(encoding="utf-8"))):
+    for pointer, node in iter_objects(json.loads(path.read_text(encoding="utf-8"))):
         if GRADE_KEY in node:
             problems += grade_errors(node[GRADE_KEY], f"{path.name}#{pointer}")
         elif isinstance(node.get(SOURCE_KEY), str) and _mixed(node[SOURCE_KEY]):

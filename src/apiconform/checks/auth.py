@@ -17,7 +17,14 @@ import httpx
 from jsonschema import Draft202012Validator
 
 from apiconform.checks.failures import Category, ContractViolation, breach
-from apiconform.checks.graded import Breach, report_breaches, response_links, schema_breaches, summary
+from apiconform.checks.graded import (
+    Breach,
+    documented_response,
+    report_breaches,
+    response_links,
+    schema_breaches,
+    summary,
+)
 from apiconform.contracts.grades import Grade, grade_of_source, node_grade, weakest
 from apiconform.targets.session import Operation
 
@@ -78,12 +85,6 @@ def resolve(bundled: JSON, node: Any) -> Any:
     return node
 
 
-def documented_response(bundled: JSON, op: Operation, status: int) -> JSON | None:
-    """The operation's documented response object for a status, ``$ref`` resolved (None if undocumented)."""
-    found = op.raw.get("responses", {}).get(str(status))
-    return resolve(bundled, found) if found is not None else None
-
-
 def documented_header(bundled: JSON, op: Operation, status: int, name: str) -> JSON | None:
     """The documented header object (``required``, ``schema``) of a response, ``$ref`` resolved."""
     response = documented_response(bundled, op, status) or {}
@@ -114,10 +115,10 @@ def _expect_status(check: str, response: httpx.Response, op: Operation, expected
     documented is as strong as that documentation (the documented response's grade, else the RFC's)."""
     if response.status_code == expected:
         return
-    refused = response.status_code in REFUSED
-    fallback = grade_of_source(source.split("; ")[-1]) if refused else Grade.STANDARD
-    documented = op.raw.get("responses", {}).get(str(expected))
-    grade = node_grade(documented, "status", fallback) if refused else Grade.STANDARD
+    grade = Grade.STANDARD  # served at all
+    if response.status_code in REFUSED:
+        documented = op.raw.get("responses", {}).get(str(expected))
+        grade = node_grade(documented, "status") or grade_of_source(source.split("; ")[-1])
     breach(
         _violation(
             check,
@@ -126,7 +127,7 @@ def _expect_status(check: str, response: httpx.Response, op: Operation, expected
             response,
             documented=f"{expected}",
             source=source,
-            grade=grade or fallback,
+            grade=grade,
         )
     )
 

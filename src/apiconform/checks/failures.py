@@ -116,13 +116,19 @@ def breach(violation: ContractViolation) -> None:
 
 
 def decide(violations: list[ContractViolation]) -> None:
-    """Report several violations found on one response: the first blocking one decides, the rest warn."""
+    """Report several violations found on one response: the weaker ones are recorded, then the first
+    blocking one raises and decides (outside a suite test the strongest raises)."""
+    blocking = [v for v in violations if v.blocking]
     weaker = [v for v in violations if not v.blocking]
-    if _WARNINGS.get() is not None:
-        for violation in weaker:
-            breach(violation)
-    for violation in [v for v in violations if v.blocking] + weaker:
-        breach(violation)
+    warnings = _WARNINGS.get()
+    if warnings is None:
+        if violations:
+            raise (blocking or weaker)[0]
+        return
+    for violation in weaker:
+        warnings.add(violation)
+    if blocking:
+        raise blocking[0]
 
 
 class RuleWarnings(AssertionError):

@@ -117,6 +117,17 @@ def split(breaches: list[Breach]) -> tuple[list[Breach], list[Breach]]:
     return [b for b in breaches if b.grade.blocking], [b for b in breaches if not b.grade.blocking]
 
 
+def documented_response(document: JSON, op: Any, status: int) -> JSON | None:
+    """The operation's documented response for a status (exact, then ``4XX``-style, then ``default``), refs
+    resolved; None when the status is undocumented."""
+    from apiconform.targets.session import deref
+
+    responses = op.raw.get("responses", {})
+    found = responses.get(str(status)) or responses.get(f"{str(status)[0]}XX") or responses.get("default")
+    resolved = deref(document, found) if found is not None else None
+    return resolved if isinstance(resolved, dict) else None
+
+
 def response_links(op_raw: JSON, response: JSON | None, aspect: str = "body") -> list[Grade | None]:
     """The links before the schema: the operation, and that this response carries this body/status/type."""
     return [node_grade(op_raw, None), node_grade(response, aspect)]

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from apiconform.checks.graded import Breach, response_links, schema_breaches, summary
+from apiconform.checks.graded import Breach, documented_response, response_links, schema_breaches, summary
 from apiconform.contracts.grades import GRADE_KEY, Grade, node_grade, parse_grade, strongest, weakest
 from apiconform.contracts.schema_walk import iter_subschemas
 from apiconform.targets.session import Operation, deref
@@ -22,13 +22,6 @@ from apiconform.targets.session import Operation, deref
 JSON = dict[str, Any]
 SERVER_ERROR = 'RFC 9110 15.6: a 5xx means "the server is aware that it has erred"'
 CONTENT_TYPE = 'RFC 9110 8.3: a sender of content "SHOULD generate a Content-Type header field"'
-
-
-def documented_response(document: JSON, op: Operation, status: int) -> JSON | None:
-    responses = op.raw.get("responses", {})
-    found = responses.get(str(status)) or responses.get(f"{str(status)[0]}XX") or responses.get("default")
-    resolved = deref(document, found) if found is not None else None
-    return resolved if isinstance(resolved, dict) else None
 
 
 def _json_media(response: JSON | None, content_type: str) -> JSON | None:

@@ -38,7 +38,8 @@ def _warning(violation: Any) -> dict[str, Any]:
     }
 
 
-def _grade(call: pytest.CallInfo[None]) -> str | None:
+def grade_of(call: pytest.CallInfo[None]) -> str | None:
+    """The grade of the rule that stopped the test, when a graded violation did."""
     grade = getattr(call.excinfo.value, "grade", None) if call.excinfo is not None else None
     return str(grade) if grade is not None else None
 
@@ -80,7 +81,7 @@ def record(item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo[N
             "category": _category(call),
             "message": message,
             "deviation": item.stash.get(DEVIATION, None),
-            "grade": _grade(call) if outcome != "passed" else None,
+            "grade": grade_of(call) if outcome != "passed" else None,
             "warnings": [_warning(v) for v in item.stash.get(WARNINGS, [])],
         }
     )
