@@ -34,3 +34,5 @@ def test_defect_is_detected_in_expected_category(matrix: Matrix, defect: str) ->
         f"{defect} not caught by a {expected.concern} test with category {expected.category}; "
         f"failing instead: {run.failing_by_concern()}"
     )
+    assert run.exit_code == 1, f"{defect}: the run exited {run.exit_code}"
+    assert all(t["category"] is not None for t in run.failures), f"{defect}: an uncategorised failure"
