@@ -74,6 +74,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
             defects=tuple(args.sandbox_defect),
             reports=args.reports if args.reports is not None else find_root() / "reports",
             html=not args.no_html,
+            fail_on_additive_drift=args.fail_on_additive_drift,
+            drift_baseline=args.drift_baseline,
             extra=tuple(args.extra),
         )
     )
@@ -177,6 +179,8 @@ def _add_run(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="NAME",
         help="embedded target only: switch this defect on (repeatable)",
     )
+    run.add_argument("--fail-on-additive-drift", action="store_true", help="additive drift fails the run too")
+    run.add_argument("--drift-baseline", type=Path, metavar="PATH", help="compare answers with this saved baseline")
     run.add_argument("--reports", type=Path, metavar="DIR", help="report folder (default: reports/)")
     run.add_argument("--no-html", action="store_true", help="skip the Allure HTML report")
     run.set_defaults(handler=_cmd_run, extra=[])
@@ -201,8 +205,17 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--target", help="a target whose overlay applies (default: none)")
     show.add_argument("--config", type=Path, metavar="FILE", help="apiconform.toml to read")
     show.set_defaults(handler=_cmd_contract_show)
+    from apiconform.contracts.diff_cli import add_diff_parser
+
+    add_diff_parser(sub)
 
     _add_run(sub)
+    from apiconform.golive.cli import add_golive_parser
+
+    add_golive_parser(sub)
+    from apiconform.observed.cli import add_drift_parser
+
+    add_drift_parser(sub)
 
     selfcheck = sub.add_parser(
         "selfcheck", help="run the suites against the sandbox once per defect: prove every check catches its defect"

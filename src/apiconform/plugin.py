@@ -7,6 +7,7 @@ it, so ``pytest tests/`` (the project's own tests) never starts a sandbox it doe
 from __future__ import annotations
 
 from collections.abc import Generator, Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,8 @@ from apiconform.checks.failures import ContractViolation, RuleWarnings, collecti
 from apiconform.config import EMBEDDED, load_config, resolve_target
 from apiconform.config.deviations import judge
 from apiconform.errors import ApiconformError, ConfigError
+from apiconform.observed import drift_run
+from apiconform.observed.recorder import ShapeRecorder
 from apiconform.reporting import allure_support, results
 from apiconform.reporting.redaction import redact_text
 from apiconform.targets.budget import RequestBudget
@@ -48,6 +51,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="embedded target only: start the sandbox with this defect on (repeatable)",
     )
     group.addoption("--results-json", default=None, help="write per-test outcomes and categories as JSON here")
+    group.addoption("--observed-dir", default=None, help="record the shapes of the answers here, for drift")
+    group.addoption(
+        "--drift-report", default=None, help="drift.json (and drift.md) path; default: beside --observed-dir"
+    )
+    group.addoption(
+        "--drift-baseline", default=None, help="compare with this observed folder or file, not the last run"
+    )
+    group.addoption(
+        "--fail-on-additive-drift",
+        action="store_true",
+        default=False,
+        help="additive drift (a new field, header or enum value gone) fails the run too",
+    )
     group.addoption(
         "--strict-grades",
         action="store_true",
@@ -73,6 +89,8 @@ def get_session(config: pytest.Config) -> TargetSession:
     file_config = load_config(Path(config.getoption("--config")) if config.getoption("--config") else None)
     name = config.getoption("--target") or file_config.defaults.target
     profile = profile_named(config.getoption("--profile") or file_config.defaults.profile)
+    if config.getoption("hypothesis_seed", default=None) is not None:
+        profile = replace(profile, derandomize=False)  # a seed asks for that seed's cases
     defects = config.getoption("--sandbox-defect")
     if name == EMBEDDED:
         from apiconform.contracts import set_overlays
@@ -89,6 +107,8 @@ def get_session(config: pytest.Config) -> TargetSession:
     budget = RequestBudget(target.budget.requests_per_second, target.budget.max_requests)
     client = TargetClient(budget, allow_writes=config.getoption("--allow-writes") or target.allow_writes)
     session = TargetSession(target, client, profile)
+    if config.getoption("--observed-dir"):
+        session.observer = ShapeRecorder()
     config.stash[_SESSION] = session
     return session
 
@@ -105,6 +125,7 @@ def _runs_suites(config: pytest.Config) -> bool:
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     """Resolve the target before collection so a bad target or file is one clear line, not a traceback."""
+    drift_run.start(session.config)
     if _runs_suites(session.config) and not hasattr(session.config, "workerinput"):
         try:
             get_session(session.config)
@@ -239,6 +260,9 @@ def _judge_deviation(item: pytest.Item, report: pytest.TestReport, call: pytest.
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
+    if _SESSION in config.stash:
+        drift_run.keep_part(config, config.stash[_SESSION])
+    drift_run.finish(session)
     if hasattr(config, "workerinput") or _SESSION not in config.stash:
         return
     if exitstatus == pytest.ExitCode.OK and results.configuration_problems(config):
@@ -268,6 +292,7 @@ def _sweep_reports(session: pytest.Session, exitstatus: int) -> None:
         config.getoption("allure_report_dir", default=None),
         getattr(config.option, "xmlpath", None),
         config.getoption("--results-json"),
+        *drift_run.outputs(config),
     )
     sweep(Path(path) for path in outputs if path)
 
@@ -275,3 +300,4 @@ def _sweep_reports(session: pytest.Session, exitstatus: int) -> None:
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     if _SESSION in config.stash:
         results.print_summary(terminalreporter, config, config.stash[_SESSION])
+    drift_run.print_summary(terminalreporter, config)

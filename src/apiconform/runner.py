@@ -45,6 +45,8 @@ class RunOptions:
     defects: tuple[str, ...] = ()
     reports: Path = Path("reports")
     html: bool = True
+    fail_on_additive_drift: bool = False
+    drift_baseline: Path | None = None
     extra: tuple[str, ...] = field(default_factory=tuple)
 
 
@@ -107,7 +109,15 @@ def pytest_command(options: RunOptions, root: Path, config_path: Path | None) ->
         str(reports / "junit.xml"),
         "--results-json",
         str(reports / "results.json"),
+        "--observed-dir",
+        str(reports / "observed"),
+        "--drift-report",
+        str(reports / "drift.json"),
     ]
+    if options.fail_on_additive_drift:
+        command.append("--fail-on-additive-drift")
+    if options.drift_baseline is not None:
+        command += ["--drift-baseline", str(options.drift_baseline.resolve())]
     if options.target:
         command += ["--target", options.target]
     if config_path:
@@ -158,9 +168,10 @@ def run(options: RunOptions) -> int:
     options.reports.mkdir(parents=True, exist_ok=True)
     results_json = options.reports / "results.json"
     results_json.unlink(missing_ok=True)
+    (options.reports / "drift.json").unlink(missing_ok=True)
     completed = subprocess.run(command, cwd=root, check=False)
     sweep([options.reports])
-    outcome = decide(completed.returncode, results_json, options.reports / "junit.xml")
+    outcome = decide(completed.returncode, results_json, options.reports / "junit.xml", options.reports / "drift.json")
     if outcome.message:
         kind = "error: " if outcome.exit_code == 2 else ""
         print(f"apiconform: {kind}{outcome.message}", file=sys.stderr)
@@ -212,7 +223,24 @@ def _configuration_outcome(results_json: Path) -> Outcome | None:
     return Outcome(2, f"configuration problem: {len(problems)} test(s) not run", first)
 
 
-def decide(returncode: int, results_json: Path, junit: Path) -> Outcome:
+def _drift_outcome(drift_json: Path | None, summary: str) -> Outcome | None:
+    """A run whose tests passed but whose answers drifted (unresolved breaking, or additive when asked)."""
+    try:
+        data = json.loads(drift_json.read_text(encoding="utf-8")) if drift_json else {}
+    except (OSError, ValueError):
+        return None
+    counts = data.get("counts", {})
+    breaking, additive = int(counts.get("breaking", 0)), int(counts.get("additive", 0))
+    if breaking or (additive and data.get("fail_on_additive")):
+        return Outcome(
+            1,
+            f"drift found: {breaking} unresolved breaking, {additive} additive change(s); tests: {summary}",
+            f"the answers changed since the {data.get('baseline')}: see {drift_json} (and drift.md)",
+        )
+    return None
+
+
+def decide(returncode: int, results_json: Path, junit: Path, drift_json: Path | None = None) -> Outcome:
     """Map pytest's exit status and the per-test records to apiconform's exit status."""
     configuration = _configuration_outcome(results_json)
     if returncode == PYTEST_USAGE and configuration is not None:
@@ -240,6 +268,9 @@ def decide(returncode: int, results_json: Path, junit: Path) -> Outcome:
         return Outcome(1, f"nonconformance found: {summary}")
     if by_category.get(UNAVAILABLE):
         return Outcome(3, f"target unavailable: {summary}", "the target did not answer; check its base URLs")
+    drifted = _drift_outcome(drift_json, summary)
+    if drifted is not None and not bad:
+        return drifted
     if bad or returncode != 0:
         return Outcome(1, f"failures without a contract category: {summary}")
     return Outcome(0, f"conforming: {summary}")

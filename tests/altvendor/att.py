@@ -51,6 +51,17 @@ def _zip_matches(sent: str, record: str) -> bool:
     return sent == record or (len(sent) == 5 and record[:5] == sent) or (len(record) == 5 and sent[:5] == record)
 
 
+def _regressed(control: Control, record: dict[str, Any]) -> dict[str, Any]:
+    """A record as a regressed backend sends it: a numeric id, spelled-out LOA status, a lost name."""
+    if control.has("account-id-numeric") and "accountId" in record:
+        record["accountId"] = int(re.sub(r"\D", "", str(record["accountId"])) or 0)
+    if control.has("loa-status-spelled-out") and record.get("loaStatus") in {"Y", "N"}:
+        record["loaStatus"] = {"Y": "Yes", "N": "No"}[record["loaStatus"]]
+    if control.has("account-name-null"):
+        record["accountName"] = None
+    return record
+
+
 def matches(body: dict[str, Any], record: Record) -> bool:
     address, found = body["address"], record["accountAddress"]
     return (
@@ -125,6 +136,7 @@ def lookup_app_routes(control: Control, env: str, client_id: str, client_secret:
             found = found[:MAX_RECORDS]
         if control.has("account-id-renamed"):
             found = [{("endCustomerId" if k == "accountId" else k): v for k, v in r.items()} for r in found]
+        found = [_regressed(control, dict(r)) for r in found]
         if not found:
             return att_error(404, "NOT_FOUND", "No customer found", echo)
         return json_response(found, headers=echo)

@@ -21,7 +21,14 @@ REGRESSIONS: dict[str, str] = {
     "lookup-over-five": "the AT&T lookup returns every match instead of at most 5 records",
     "account-id-renamed": "AT&T records carry endCustomerId instead of the required accountId (an older page's name)",
     "list-total-stale": "Core list total (and has_more) also counts deleted endpoints, so it disagrees with items",
+    "account-id-numeric": "AT&T records carry accountId as a JSON number (a new backend's integer key)",
+    "loa-status-spelled-out": "AT&T records say loaStatus 'Yes'/'No' instead of the documented Y/N",
+    "account-name-null": "AT&T records carry accountName null (a backend that lost the name)",
 }
+
+
+# Proven by the drift tests (tests/test_drift.py), which also see them fail the field-type checks.
+DRIFT_REGRESSIONS = frozenset({"account-id-numeric", "loa-status-spelled-out", "account-name-null"})
 
 
 def validate_regressions(names: Iterable[str]) -> frozenset[str]:

@@ -172,8 +172,8 @@ def test_revocation_needs_oauth_manage_and_sticks(vendor: AltVendor, http: httpx
 
 
 # -- regressions ---------------------------------------------------------------------------------------------
-def test_six_regressions_each_described() -> None:
-    assert len(REGRESSIONS) == 6 and all(REGRESSIONS.values())
+def test_nine_regressions_each_described() -> None:
+    assert len(REGRESSIONS) == 9 and all(REGRESSIONS.values())
 
 
 def test_unknown_regression_is_refused(vendor: AltVendor) -> None:

@@ -82,7 +82,16 @@ def _negative_grade(document: JSON, op: Operation, case: Any) -> Grade:
             evidence.append(weakest([node_grade(param, "required")]))
     if not evidence:
         return node_grade(op.raw, "requestBody", Grade.DOCUMENTED) or Grade.DOCUMENTED
-    return weakest([node_grade(op.raw, "requestBody"), strongest(evidence)])
+    return weakest([node_grade(op.raw, "requestBody"), strongest(evidence), _refusal_grade(document, op)])
+
+
+def _refusal_grade(document: JSON, op: Operation) -> Grade | None:
+    """How surely the contract says invalid input is *refused*: its validation response's grade. A documented
+    maximum the vendor clamps to, where only an assumed 400 says it refuses, is a broken assumption."""
+    refusals = [documented_response(document, op, status) for status in (400, 422)]
+    grades = [node_grade(r, "status") or node_grade(r, None) for r in refusals if r is not None]
+    known = [g for g in grades if g is not None]
+    return strongest(known) if known else None
 
 
 def _stated(node: Any) -> list[Grade | None]:

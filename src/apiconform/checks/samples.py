@@ -147,12 +147,12 @@ def known_cases(session: TargetSession, env: Environment, op: Operation) -> list
 
 def generation_settings(session: TargetSession, max_examples: int) -> settings:
     """Hypothesis settings for generated requests: explicit (known) inputs first, then generated ones;
-    the quick profile is derandomized so a pull request sees the same cases every run."""
+    the quick profile is derandomized (unless a seed is given) so a pull request sees the same cases every run."""
     return settings(
         max_examples=max_examples,
         deadline=None,
         database=None,
-        derandomize=session.profile.name == "quick",
+        derandomize=session.profile.derandomize,
         phases=[Phase.explicit, Phase.generate],
         suppress_health_check=list(HealthCheck),
         report_multiple_bugs=False,

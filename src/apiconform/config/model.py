@@ -128,6 +128,24 @@ class DeviationsFile(_Strict):
     deviation: list[Deviation] = Field(default_factory=list)
 
 
+class Plan(_Strict):
+    """The vendor plan the target's applications are on: calls per interval (seed 003: "Rate limits specify how
+    many calls an app is allowed to make during a specified time interval"). ``apiconform golive`` checks the
+    budget against it."""
+
+    name: str = ""
+    calls: Annotated[int, Field(gt=0)]
+    per_seconds: Annotated[float, Field(gt=0)]
+
+
+class GoLive(_Strict):
+    """Settings of ``apiconform golive``: how old the last full run may be, and the planned go-live day (accepted
+    deviations expiring before it are flagged)."""
+
+    max_age_hours: Annotated[float, Field(gt=0)] = 24.0
+    planned_date: date | None = None
+
+
 class TargetConfig(_Strict):
     """One named target: a vendor's sandbox and/or production, per API."""
 
@@ -141,6 +159,8 @@ class TargetConfig(_Strict):
     apis: dict[str, ApiConfig] = Field(default_factory=dict)
     path_overrides: dict[str, dict[str, str]] = Field(default_factory=dict)
     known_inputs: dict[str, dict[str, list[KnownInput]]] = Field(default_factory=dict)
+    plan: Plan | None = None
+    golive: GoLive = Field(default_factory=GoLive)
 
     @field_validator("path_overrides")
     @classmethod

@@ -25,6 +25,8 @@ from apiconform.config.model import (
     CredentialConfig,
     Deviation,
     Environment,
+    GoLive,
+    Plan,
     TargetConfig,
 )
 from apiconform.errors import ConfigError
@@ -100,6 +102,8 @@ class Target:
     portal: PortalAccess | None = None
     api_settings: dict[str, ApiConfig] = field(default_factory=dict)
     deviations: tuple[Deviation, ...] = ()
+    plan: Plan | None = None  # the vendor plan's rate limit, when configured (golive)
+    golive: GoLive = field(default_factory=GoLive)
 
     def settings(self, api: str) -> ApiConfig:
         return self.api_settings.get(api) or ApiConfig()
@@ -136,8 +140,9 @@ def _known_keys(loc: tuple[Any, ...]) -> list[str]:
         return sorted(model.Defaults.model_fields)
     if len(loc) in by_depth:
         return sorted(by_depth[len(loc)].model_fields)
-    if len(loc) == 3 and loc[2] == "budget":
-        return sorted(model.Budget.model_fields)
+    if len(loc) == 3 and loc[2] in ("budget", "plan", "golive"):
+        sections: dict[str, type[Any]] = {"budget": model.Budget, "plan": model.Plan, "golive": model.GoLive}
+        return sorted(sections[loc[2]].model_fields)
     if len(loc) == 4 and loc[2] == "environments":
         return sorted(model.EnvironmentConfig.model_fields)
     if len(loc) == 4 and loc[2] == "apis":
@@ -324,6 +329,8 @@ def resolve_target(name: str, config: ConfigFile, base_dir: Path | None = None) 
         known_inputs=known_inputs,
         api_settings=dict(target.apis),
         deviations=load_deviations(base / target.deviations) if target.deviations else (),
+        plan=target.plan,
+        golive=target.golive,
     )
 
 

@@ -5,8 +5,10 @@ The detection matrix reads the JSON; a person reads the summary. Both come from 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter, defaultdict
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -121,16 +123,43 @@ def counts(records: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def contract_versions(apis: list[str]) -> dict[str, str]:
+    """API -> a short hash of its effective contract (the bundled document with the target's overlay): what
+    ``apiconform golive`` compares to tell whether the last run judged the contract that holds now."""
+    from apiconform.contracts import load_api
+
+    return {
+        api: hashlib.sha256(json.dumps(load_api(api).bundled, sort_keys=True).encode()).hexdigest()[:12] for api in apis
+    }
+
+
+def _full_run(config: pytest.Config, ran: list[str]) -> bool:
+    """Every suite concern ran and nothing narrowed the selection (-k, -m, --deselect): a go-live gate may
+    only trust a run that judged everything."""
+    from apiconform.runner import concerns
+
+    narrowed = any(getattr(config.option, name, None) for name in ("keyword", "markexpr", "deselect"))
+    expected = set(concerns(config.rootpath))
+    return bool(expected) and expected <= set(ran) and not narrowed
+
+
 def write_json(path: Path, config: pytest.Config, session: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
+    records = records_of(config)
+    ran = sorted({str(r["concern"]) for r in records})
     data = {
         "target": session.target.name,
         "profile": session.profile.name,
         "requests_sent": session.client.budget.sent,
         "writes_sent": session.client.writes_sent,
         "strict": strict_grades(config, session.target),
-        "counts": counts(records_of(config)),
-        "tests": records_of(config),
+        "counts": counts(records),
+        "tests": records,
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "concerns": ran,
+        "full_run": _full_run(config, ran),
+        "environments": sorted(session.target.environments),
+        "contract_versions": contract_versions(session.target.apis()),
     }
     path.write_text(json.dumps(data, indent=2), encoding="utf-8")
 

@@ -20,6 +20,7 @@ from apiconform.config.model import PURPOSES, Environment
 from apiconform.contracts import ApiDocument, load_api
 from apiconform.contracts.security import Security, credential_names, security
 from apiconform.errors import ApiconformError, ConfigError
+from apiconform.observed.recorder import ShapeRecorder
 from apiconform.targets import credentials
 from apiconform.targets.client import TargetClient
 from apiconform.targets.credentials import Presented, basic_header
@@ -111,6 +112,7 @@ class TargetSession:
         self.client = client
         self.profile = profile
         self.tokens = TokenProvider(self)
+        self.observer: ShapeRecorder | None = None  # set when the run records observed shapes
         client.credential_names = frozenset(n for api in target.apis() for n in credential_names(api))
 
     @cached_property
@@ -295,7 +297,7 @@ class TargetSession:
         elif data is not None:
             kwargs["data"] = data
         headers, query = kwargs.pop("headers", None), kwargs.pop("params", None)
-        return self._dispatch(env, op, method, url, auth, headers, query, kwargs)
+        return self._dispatch(env, op, method, url, auth, headers, query, kwargs, generated=True)
 
     def _dispatch(
         self,
@@ -307,6 +309,8 @@ class TargetSession:
         headers: dict[str, str] | None,
         query: dict[str, Any] | None,
         extra: dict[str, Any],
+        *,
+        generated: bool = False,
     ) -> httpx.Response:
         """Send with the credentials merged in; a 401 on a renewable (cached) token renews it and retries once."""
         presented = auth or credentials.NONE
@@ -327,7 +331,14 @@ class TargetSession:
         response = attempt(presented)
         if response.status_code == 401 and presented.renew is not None:
             response = attempt(presented.renew())
+        self.observe(env, op, response, generated=generated)
         return response
+
+    def observe(self, env: Environment, op: Operation, response: httpx.Response, *, generated: bool = False) -> None:
+        """Record the answer's shape for drift (when the run records shapes); ``generated``: to a request
+        Hypothesis made up, whose headers may echo what it sent."""
+        if self.observer is not None and op.api in self.documents:
+            self.observer.observe(env, op, self.documents[op.api].bundled, response, generated=generated)
 
 
 def offered(op: Operation, include: list[str], exclude: list[str]) -> bool:

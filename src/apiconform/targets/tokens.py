@@ -147,7 +147,7 @@ class TokenProvider:
             register_basic(client_id, client_secret)  # its Basic encoding is masked wherever it is echoed
         if client_id:
             url, headers, body = ClientAuth(client_id, client_secret or "", method).prepare("POST", url, headers, body)
-        return self._session.client.request(
+        response = self._session.client.request(
             "POST",
             url,
             content=body.encode() if isinstance(body, str) else body,
@@ -155,6 +155,8 @@ class TokenProvider:
             production=self._session.target.environments[env].production,
             token_request=True,
         )
+        self._session.observe(env, self._session.token_operation(api), response)
+        return response
 
     def issue(self, env: Environment, api: str, role: str, scopes: list[str] | None = None) -> Issued:
         """A new token, or ``CredentialRefused`` naming the role, the environment and the answer."""
