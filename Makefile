@@ -7,6 +7,10 @@ STAMP  := $(VENV)/.installed-stamp
 NODE_STAMP := node_modules/.installed-stamp
 ARGS   ?=
 
+# Python may write its bytecode caches (some shells set PYTHONDONTWRITEBYTECODE): the tests start ~150 Python
+# processes, and each would otherwise compile (and pytest re-rewrite) every module it imports, about 1 s apiece.
+unexport PYTHONDONTWRITEBYTECODE
+
 .PHONY: setup node-setup test run lint selfcheck bench serve clean
 
 $(STAMP): pyproject.toml

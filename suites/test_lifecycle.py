@@ -60,6 +60,12 @@ def _register(
     access = session.target.portal
     assert access is not None  # _portal() skipped otherwise
     plan = access.restricted_plan if restricted else access.open_plan
+    if not access.organisation or not plan or not access.admin:
+        key = "restricted_plan" if restricted else "open_plan"
+        pytest.skip(
+            f"the lifecycle suite registers applications: add organisation, {key} and an admin login to "
+            f"[targets.{session.target.name}.portal] to run it"
+        )
     name = f"apiconform-{step}-{uuid.uuid4().hex[:8]}"
     return portal.register_app(name, access.organisation, env, plan, description="apiconform lifecycle suite")
 

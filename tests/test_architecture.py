@@ -30,7 +30,7 @@ def python_files(*folders: Path) -> list[Path]:
 def test_suites_and_checks_never_import_the_sandbox() -> None:
     offenders = [
         str(p.relative_to(ROOT))
-        for p in python_files(ROOT / "suites", PACKAGE / "checks")
+        for p in python_files(ROOT / "suites", PACKAGE / "checks", PACKAGE / "observed", PACKAGE / "golive")
         if any(name.startswith("apiconform.sandbox") for name in imports_of(p))
     ]
     assert offenders == [], "suites/checks must reach targets over HTTP only"
@@ -92,7 +92,15 @@ def test_schemas_are_loaded_in_one_place() -> None:
 
 
 # -- the engine knows no vendor ----------------------------------------------------------------------------
-ENGINE = [PACKAGE / "targets", PACKAGE / "checks", PACKAGE / "plugin.py", PACKAGE / "parametrize.py", ROOT / "suites"]
+ENGINE = [
+    PACKAGE / "targets",
+    PACKAGE / "checks",
+    PACKAGE / "observed",
+    PACKAGE / "golive",
+    PACKAGE / "plugin.py",
+    PACKAGE / "parametrize.py",
+    ROOT / "suites",
+]
 # Headers every HTTP API may use: standards (RFC 9110, 6585, 6750) and the de-facto rate-limit family.
 STANDARD_HEADERS = {
     "authorization",

@@ -3,8 +3,8 @@
 The module starts the embedded sandbox here (so its throwaway credentials are known to the test), points a
 configured target at it (sandbox plus production, ``production = true``, credentials in an untracked dotenv
 file of a throwaway git repository), runs ``apiconform run`` once over every concern, and then runs golive on
-copies of that run's reports. A configured target has no portal API, so the tests that need one attach the
-sandbox's portal access to the resolved target in-process, exactly what the embedded target carries.
+copies of that run's reports. The target names the sandbox's portal API (``[targets.mirror.portal]``), so
+golive can read the production contracts and the plan's usage from it.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from apiconform.golive.cli import Outputs, run_golive
 from apiconform.sandbox.provisioning import CLIENT_ROLES, PORTAL_ORGANISATION, RESTRICTED_PLAN, ROLE_PURPOSES
 from apiconform.sandbox.server import SandboxServer
 from apiconform.targets.client import WRITE_METHODS, WriteBlocked
-from apiconform.targets.embedded import target_from_manifest
 from tests.test_safety import Recorder, Seen
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,6 +66,11 @@ def _variable(env: str, role: str, key: str) -> str:
     return f"GOLIVE_{env}_{role}_{key}".upper()
 
 
+def _portal_login() -> str:
+    user, password = _variable("portal", "developer", "username"), _variable("portal", "developer", "password")
+    return f'username = "{user}", password = "{password}"'
+
+
 def _toml(manifest: Any, production_env: str = "production", budget: float = 500, name: str = NAME) -> str:
     """A configured target over the sandbox; ``production_env`` says whose credentials production names."""
     lines = [
@@ -75,6 +79,7 @@ def _toml(manifest: Any, production_env: str = "production", budget: float = 500
         "allow_writes = true  # golive must send no write anyway",
         f"budget = {{ requests_per_second = {budget}, max_requests = 20000 }}",
         'plan = { name = "standard", calls = 100000, per_seconds = 60 }',
+        f'portal = {{ url = "{manifest.portal_url}", developer = {{ {_portal_login()} }} }}',
     ]
     for env in ("sandbox", "production"):
         urls = ", ".join(f'{api} = "{manifest.base_url(env, api)}"' for api in APIS)
@@ -108,7 +113,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             for env in ("sandbox", "production")
             for role in ROLES
             for key, value in manifest.credentials[env][role].items()
-        }
+        } | {_variable("portal", "developer", k): v for k, v in manifest.portal_credentials["developer"].items()}
         (repo / ".env.golive").write_text("".join(f"{k}={v}\n" for k, v in variables.items()), encoding="utf-8")
         (repo / ".gitignore").write_text(".env.golive\n", encoding="utf-8")
         config = repo / "apiconform.toml"
@@ -151,9 +156,8 @@ def _reports(tmp_path: Path, world: World, *, drift: int | None = 0, finished: d
 
 
 def _target(world: World) -> Target:
-    """The configured target, resolved from its file, with the sandbox's portal API attached."""
-    target = resolve_target(NAME, load_config(world.config))
-    return replace(target, portal=target_from_manifest(world.server.manifest).portal)
+    """The configured target, resolved from its file (its portal API included)."""
+    return resolve_target(NAME, load_config(world.config))
 
 
 def _golive(world: World, reports: Path, target: Target | None = None) -> tuple[int, dict[str, dict[str, Any]]]:

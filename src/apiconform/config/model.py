@@ -128,6 +128,27 @@ class DeviationsFile(_Strict):
     deviation: list[Deviation] = Field(default_factory=list)
 
 
+class PortalLogin(_Strict):
+    """A portal login: the environment variables that hold its user name and password (never the values)."""
+
+    username: Annotated[str, Field(pattern=ENV_VAR_NAME.pattern)]
+    password: Annotated[str, Field(pattern=ENV_VAR_NAME.pattern)]
+
+
+class PortalConfig(_Strict):
+    """A developer portal that offers its applications, contracts and usage as an API (a contract marked
+    ``x-apiconform-portal``): the lifecycle suite and ``golive`` ask it. Most vendors' portals are web pages;
+    leave this out for them and those checks say what to confirm by hand."""
+
+    url: HttpUrl
+    api: str = "portal"  # the contract (OpenAPI file stem) describing the portal's operations
+    developer: PortalLogin
+    admin: PortalLogin | None = None  # contract approval (lifecycle suite only)
+    organisation: str = ""
+    open_plan: str = ""
+    restricted_plan: str = ""
+
+
 class Plan(_Strict):
     """The vendor plan the target's applications are on: calls per interval (seed 003: "Rate limits specify how
     many calls an app is allowed to make during a specified time interval"). ``apiconform golive`` checks the
@@ -161,6 +182,7 @@ class TargetConfig(_Strict):
     known_inputs: dict[str, dict[str, list[KnownInput]]] = Field(default_factory=dict)
     plan: Plan | None = None
     golive: GoLive = Field(default_factory=GoLive)
+    portal: PortalConfig | None = None
 
     @field_validator("path_overrides")
     @classmethod

@@ -27,6 +27,8 @@ from apiconform.config.model import (
     Environment,
     GoLive,
     Plan,
+    PortalConfig,
+    PortalLogin,
     TargetConfig,
 )
 from apiconform.errors import ConfigError
@@ -331,6 +333,38 @@ def resolve_target(name: str, config: ConfigFile, base_dir: Path | None = None) 
         deviations=load_deviations(base / target.deviations) if target.deviations else (),
         plan=target.plan,
         golive=target.golive,
+        portal=_portal(name, target.portal, values),
+    )
+
+
+def _portal(name: str, portal: PortalConfig | None, values: dict[str, str | None]) -> PortalAccess | None:
+    """The portal's URL and logins, their values read like credentials' (registered for redaction)."""
+    if portal is None:
+        return None
+
+    def login(which: str, config: PortalLogin | None) -> dict[str, SecretStr]:
+        if config is None:
+            return {}
+        out: dict[str, SecretStr] = {}
+        for field_name, variable in (("username", config.username), ("password", config.password)):
+            value = values.get(variable)
+            if not value:
+                raise ConfigError(
+                    f"targets.{name}.portal.{which}.{field_name}: environment variable ${variable} is not set; "
+                    "export it or add it to the target's dotenv file"
+                )
+            register_secret(value)
+            out[field_name] = SecretStr(value)
+        return out
+
+    return PortalAccess(
+        url=str(portal.url).rstrip("/"),
+        developer=login("developer", portal.developer),
+        admin=login("admin", portal.admin),
+        api=portal.api,
+        organisation=portal.organisation,
+        open_plan=portal.open_plan,
+        restricted_plan=portal.restricted_plan,
     )
 
 

@@ -1,8 +1,9 @@
 """A small typed client for the developer portal's operations (seeds 001 and 003).
 
-The vendors' portals are web pages; only the embedded sandbox exposes them as an API
-(``schemas/portal/portal.openapi.json``). A target offers it through ``Target.portal`` (URL plus the
-developer and admin logins); a vendor target has ``portal = None`` and the lifecycle suite skips.
+Most vendors' portals are web pages; the embedded sandbox exposes its portal as an API
+(``schemas/portal/portal.openapi.json``). A target offers one through ``Target.portal`` (URL plus the
+developer and admin logins; ``[targets.T.portal]`` for a configured target); without one the lifecycle
+suite skips and ``golive`` cannot tell whether production access is activated.
 
 Every request goes through the session's ``TargetClient`` (budget, recording, redaction). Paths and
 which login an operation needs come from the OpenAPI document, not from this module. Client secrets
@@ -128,6 +129,12 @@ class PortalClient:
         admin_keys = {key for key, scheme in schemes.items() if scheme.get("x-apiconform-login") == "admin"}
         admin = any(admin_keys & set(requirement) for requirement in op.get("security", []))
         login = self._access.admin if admin else self._access.developer
+        if not login:
+            raise ConfigError(
+                f"the portal operation {op.get('operationId')!r} needs the admin login: add "
+                f'admin = {{ username = "<ENV VAR>", password = "<ENV VAR>" }} to [targets.'
+                f"{self._session.target.name}.portal]"
+            )
         return basic_header(login["username"].get_secret_value(), login["password"].get_secret_value())
 
     def call(
