@@ -337,7 +337,7 @@ def resolve_target(name: str, config: ConfigFile, base_dir: Path | None = None) 
     )
 
 
-def _portal(name: str, portal: PortalConfig | None, values: dict[str, str | None]) -> PortalAccess | None:
+def _portal(name: str, portal: PortalConfig | None, values: Mapping[str, str | None]) -> PortalAccess | None:
     """The portal's URL and logins, their values read like credentials' (registered for redaction)."""
     if portal is None:
         return None
