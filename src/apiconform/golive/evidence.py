@@ -121,14 +121,20 @@ def drift(reports: Path, target: str) -> list[Finding]:
         return [unknown(f"{path} has no counts.breaking: run `apiconform drift` to write it again")]
     when = f"report of {data.get('generated_at', '?')}, baseline {data.get('baseline', '?')}"
     if breaking > 0:
-        changes = [c for c in data.get("changes", []) if isinstance(c, dict) and c.get("class") == "breaking"]
+        found = data.get("unresolved") or data.get("changes", [])  # unresolved: every run's, until accepted
+        changes = [c for c in found if isinstance(c, dict) and c.get("class") == "breaking"]
         listed = "; ".join(
             f"{c.get('environment')} {c.get('api')} {c.get('operation')} {c.get('status')} {c.get('path')}: "
             f"{c.get('kind')}"
             for c in changes[:LISTED]
         )
         more = f" and {len(changes) - LISTED} more" if len(changes) > LISTED else ""
-        return [failed(f"{breaking} breaking change(s) ({when}): {listed}{more}; resolve or update the contract")]
+        return [
+            failed(
+                f"{breaking} breaking change(s) ({when}): {listed}{more}; adapt the integration (or the contract), "
+                "then `apiconform drift --accept`"
+            )
+        ]
     return [passed(f"no breaking drift, {additive} additive ({when})")]
 
 

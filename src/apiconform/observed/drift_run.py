@@ -12,9 +12,11 @@ from typing import Any
 
 import pytest
 
+from apiconform.errors import ApiconformError
 from apiconform.observed import report, store
 
 _RESULT = pytest.StashKey["report.DriftResult"]()
+_PROBLEM = pytest.StashKey[str]()
 
 
 def _directory(config: pytest.Config) -> Path | None:
@@ -41,10 +43,20 @@ def keep_part(config: pytest.Config, session: Any) -> None:
 
 
 def finish(session: pytest.Session) -> None:
+    """Merge, compare, report; an unreadable observed file is one line, never a crash: the run's own
+    reports must still be written."""
     config = session.config
     directory = _directory(config)
     if directory is None or hasattr(config, "workerinput"):
         return
+    try:
+        _finish(session, directory)
+    except (ApiconformError, OSError, ValueError, KeyError) as exc:
+        config.stash[_PROBLEM] = f"drift not computed: {exc} (delete {directory} to start the observations afresh)"
+
+
+def _finish(session: pytest.Session, directory: Path) -> None:
+    config = session.config
     from apiconform.contracts import schemas_fingerprint
 
     observed = store.finish_run(directory, {"schemas": schemas_fingerprint()})
@@ -73,6 +85,8 @@ def outputs(config: pytest.Config) -> list[str]:
 
 
 def print_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    if _PROBLEM in config.stash:
+        terminalreporter.write_line(f"apiconform: warning: {config.stash[_PROBLEM]}")
     if _RESULT in config.stash:
         for line in report.terminal_lines(config.stash[_RESULT]):
             terminalreporter.write_line(line)
