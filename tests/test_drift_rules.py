@@ -107,6 +107,9 @@ def test_values_are_kept_only_for_documented_enums() -> None:
     assert shape["$.state"]["values"] == {"open": 1}
     assert "values" not in shape["$.id"] and "Jane" not in str(shape)
     assert shape["$.labels.*"]["types"] == {"string": 1}  # a map's keys are data: one path for all
+    keyed = observe(answer({**BODY, "by_phone": {"+1 555 0100": 1}, "jane@example.com": True}))
+    fields = keyed["statuses"]["200"]["fields"]
+    assert "$.by_phone.*" in fields and "$.*" in fields and "555" not in str(keyed) and "jane" not in str(keyed)
 
 
 def _write(directory: Path, entry: dict[str, Any], previous: dict[str, Any] | None) -> None:

@@ -17,6 +17,7 @@ from apiconform.observed.paths import ANY_KEY, ROOT, Documented, child, items, j
 MAX_VALUES = 20  # distinct enum values kept per path; more are counted, not listed
 MAX_FIELDS = 2000  # paths kept per response shape (a pathological body cannot grow the file without bound)
 MAX_DEPTH = 12
+_NAME_LIKE = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]{0,63}$")  # a field name, not a phone number or an e-mail
 _TOKEN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.:/\-]{0,39}$")
 OTHER_VALUE = "(other value)"
 # Transport headers vary with the connection and the body size, not with the API.
@@ -83,8 +84,8 @@ def _observe(shape: Shape, value: Any, path: str, context: _Context, depth: int)
     if isinstance(value, dict):
         for key, sub in value.items():
             named = child(path, str(key))
-            if path in context.open_maps and named not in context.documented:
-                named = path + ANY_KEY
+            if named not in context.documented and (path in context.open_maps or not _NAME_LIKE.match(str(key))):
+                named = path + ANY_KEY  # a map's key, or one that looks like data (digits first, spaces, @)
             _observe(shape, sub, named, context, depth + 1)
     elif isinstance(value, list):
         low, high = entry.get("lengths", [len(value), len(value)])
