@@ -15,6 +15,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ class Seen:
     path: str
     status: int = 0
     body: bytearray = field(default_factory=bytearray)
+    at: float = field(default_factory=time.monotonic)  # when the request arrived (rate checks)
 
 
 class Recorder:

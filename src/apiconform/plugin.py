@@ -22,7 +22,7 @@ from apiconform.observed import drift_run
 from apiconform.observed.recorder import ShapeRecorder
 from apiconform.reporting import allure_support, results
 from apiconform.reporting.redaction import redact_text
-from apiconform.targets.budget import RequestBudget
+from apiconform.targets.budget import RequestBudget, SharedBudget
 from apiconform.targets.client import TargetClient, WriteBlocked
 from apiconform.targets.profiles import profile_named
 from apiconform.targets.session import RoleMissing, TargetSession
@@ -30,6 +30,11 @@ from apiconform.targets.session import RoleMissing, TargetSession
 _SESSION = pytest.StashKey["TargetSession"]()
 _SERVER = pytest.StashKey[Any]()
 _EXCHANGES = pytest.StashKey[list[Any]]()
+_PAYLOADS = pytest.StashKey[list[dict[str, Any]]]()  # xdist controller: what each worker sent
+_SUMMARY = pytest.StashKey["results.RunSummary"]()
+_BUDGET_DIR = pytest.StashKey[Path]()
+SHARED_BUDGET = "apiconform_shared_budget"
+WORKER_PAYLOAD = "apiconform_results"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -104,8 +109,15 @@ def get_session(config: pytest.Config) -> TargetSession:
         if defects:
             raise ApiconformError("--sandbox-defect only applies to the embedded target")
         target = resolve_target(name, file_config)
-    budget = RequestBudget(target.budget.requests_per_second, target.budget.max_requests)
-    client = TargetClient(budget, allow_writes=config.getoption("--allow-writes") or target.allow_writes)
+    shared = getattr(config, "workerinput", {}).get(SHARED_BUDGET)
+    budget: RequestBudget = (SharedBudget if shared else RequestBudget)(
+        target.budget.requests_per_second,
+        target.budget.max_requests,
+        run_seconds=target.limits.run_seconds,
+        **({"folder": Path(shared)} if shared else {}),
+    )
+    allow_writes = config.getoption("--allow-writes") or target.allow_writes
+    client = TargetClient(budget, allow_writes=allow_writes, limits=target.limits)
     session = TargetSession(target, client, profile)
     if config.getoption("--observed-dir"):
         session.observer = ShapeRecorder()
@@ -258,22 +270,55 @@ def _judge_deviation(item: pytest.Item, report: pytest.TestReport, call: pytest.
         report.longrepr = f"{verdict.note()}\n{report.longrepr}"
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """xdist controller: every worker spends one budget, kept in a file they lock (``SharedBudget``)."""
+    node.workerinput[SHARED_BUDGET] = str(_shared_budget_dir(node.config))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """xdist controller: a worker's records and summary, for one results.json and one summary."""
+    payload = getattr(node, "workeroutput", {}).get(WORKER_PAYLOAD)
+    if payload:
+        node.config.stash.setdefault(_PAYLOADS, []).append(payload)
+
+
+def _shared_budget_dir(config: pytest.Config) -> Path:
+    if _BUDGET_DIR not in config.stash:
+        import tempfile
+
+        config.stash[_BUDGET_DIR] = Path(tempfile.mkdtemp(prefix="apiconform-budget-"))
+    return config.stash[_BUDGET_DIR]
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
+    summary: results.RunSummary | None = None
     if _SESSION in config.stash:
         drift_run.keep_part(config, config.stash[_SESSION])
+        summary = results.RunSummary.of(config, config.stash[_SESSION])
     drift_run.finish(session)
-    if hasattr(config, "workerinput") or _SESSION not in config.stash:
+    if hasattr(config, "workerinput"):
+        if summary is not None:
+            config.workeroutput[WORKER_PAYLOAD] = results.worker_payload(config, summary)  # type: ignore[attr-defined]
         return
-    if exitstatus == pytest.ExitCode.OK and results.configuration_problems(config):
+    # Under xdist the controller also resolved the target (to fail early on a bad one) but ran no test:
+    # the workers' records and summaries are the run's.
+    summary = results.take_worker_payloads(config, config.stash.get(_PAYLOADS, [])) or summary
+    if summary is None:
+        return
+    config.stash[_SUMMARY] = summary
+    if session.exitstatus == pytest.ExitCode.OK and results.configuration_problems(config):
         session.exitstatus = pytest.ExitCode.USAGE_ERROR  # a run that could not use its credentials is not green
-    target_session = config.stash[_SESSION]
+    if session.exitstatus == pytest.ExitCode.OK and results.not_checked(config, summary):
+        session.exitstatus = pytest.ExitCode.USAGE_ERROR  # an API whose every test was skipped was not checked
     alluredir = config.getoption("allure_report_dir", default=None)
-    if alluredir:
-        allure_support.write_run_files(Path(alluredir), target_session)
+    if alluredir and _SESSION in config.stash:
+        allure_support.write_run_files(Path(alluredir), config.stash[_SESSION])
     results_path = config.getoption("--results-json")
     if results_path:
-        results.write_json(Path(results_path), config, target_session)
+        results.write_json(Path(results_path), config, summary)
 
 
 @pytest.hookimpl(trylast=True, specname="pytest_sessionfinish")
@@ -298,6 +343,6 @@ def _sweep_reports(session: pytest.Session, exitstatus: int) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    if _SESSION in config.stash:
-        results.print_summary(terminalreporter, config, config.stash[_SESSION])
+    if _SUMMARY in config.stash:
+        results.print_summary(terminalreporter, config, config.stash[_SUMMARY])
     drift_run.print_summary(terminalreporter, config)

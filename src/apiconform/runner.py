@@ -30,6 +30,8 @@ from apiconform.sandbox.defects import validate_defects
 SUITES = "suites"
 UNAVAILABLE = Category.UNAVAILABLE.value
 CONFIGURATION = "configuration-problem"
+BUDGET = "budget-spent"
+NOT_NONCONFORMANCE = {UNAVAILABLE, BUDGET, "uncategorised"}
 PYTEST_INTERRUPTED, PYTEST_INTERNAL, PYTEST_USAGE, PYTEST_NO_TESTS = 2, 3, 4, 5
 _OWN_ERROR = re.compile(r"apiconform\.[\w.]*\.(\w+(?:Error|Unavailable|Exceeded|Blocked)): ([^\n]+)")
 
@@ -240,11 +242,30 @@ def _drift_outcome(drift_json: Path | None, summary: str) -> Outcome | None:
     return None
 
 
+def _checked_nothing(results_json: Path) -> Outcome | None:
+    """An API of the target whose every test was skipped (missing credentials, no environment for it)."""
+    try:
+        gaps = json.loads(results_json.read_text(encoding="utf-8")).get("not_checked", [])
+    except (OSError, ValueError):
+        return None
+    if not gaps:
+        return None
+    first = gaps[0]
+    unset = f"; set {', '.join(first['missing'][:6])}" if first.get("missing") else ""
+    return Outcome(
+        2,
+        f"nothing checked for {', '.join(g['api'] for g in gaps)}: every test skipped",
+        f"{first['api']}: {first['reason']}{unset}",
+    )
+
+
 def decide(returncode: int, results_json: Path, junit: Path, drift_json: Path | None = None) -> Outcome:
     """Map pytest's exit status and the per-test records to apiconform's exit status."""
     configuration = _configuration_outcome(results_json)
     if returncode == PYTEST_USAGE and configuration is not None:
         return configuration
+    if returncode == PYTEST_USAGE and _checked_nothing(results_json) is not None:
+        return _checked_nothing(results_json)  # type: ignore[return-value]
     if returncode in (PYTEST_USAGE, PYTEST_INTERNAL):
         return Outcome(2, "usage error", "pytest rejected the run (see its message above)")
     if returncode == PYTEST_NO_TESTS:
@@ -264,10 +285,16 @@ def decide(returncode: int, results_json: Path, junit: Path, drift_json: Path | 
     summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "no test records"
     if by_category:
         summary += " (" + ", ".join(f"{k}: {n}" for k, n in sorted(by_category.items())) + ")"
-    if any(cat not in {UNAVAILABLE, "uncategorised"} for cat in by_category):
+    if any(cat not in NOT_NONCONFORMANCE for cat in by_category):
         return Outcome(1, f"nonconformance found: {summary}")
     if by_category.get(UNAVAILABLE):
         return Outcome(3, f"target unavailable: {summary}", "the target did not answer; check its base URLs")
+    if by_category.get(BUDGET):
+        first = next(str(r.get("message", "")).strip().splitlines()[0] for r in bad if r.get("category") == BUDGET)
+        return Outcome(4, f"budget spent: {by_category[BUDGET]} test(s) not run; {summary}", first)
+    nothing = _checked_nothing(results_json)
+    if nothing is not None and not bad:
+        return nothing
     drifted = _drift_outcome(drift_json, summary)
     if drifted is not None and not bad:
         return drifted

@@ -36,11 +36,33 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+MIN_RATE = 1 / 60  # requests per second: below one a minute a run would look hung, not careful
+
+
 class Budget(_Strict):
     """What the target's plan allows this suite to spend: a rate and a ceiling per run."""
 
-    requests_per_second: Annotated[float, Field(gt=0)] = 20.0
+    requests_per_second: float = 20.0
     max_requests: Annotated[int, Field(gt=0)] = 5000
+
+    @field_validator("requests_per_second")
+    @classmethod
+    def _not_absurd(cls, value: float) -> float:
+        if value < MIN_RATE:
+            raise ValueError(f"must be at least one request a minute ({MIN_RATE:.4f} per second), got {value:g}")
+        return value
+
+
+class Limits(_Strict):
+    """Bounds that make every run end, whatever the target does: a deadline per answer (the whole of it, not
+    per read), a cap on its size, a deadline per run, and how many unavailable answers in a row open the
+    circuit for an origin (later requests there fail at once as unavailable instead of waiting each)."""
+
+    connect_seconds: Annotated[float, Field(gt=0)] = 5.0
+    response_seconds: Annotated[float, Field(gt=0)] = 30.0
+    max_response_bytes: Annotated[int, Field(gt=0)] = 10_000_000
+    run_seconds: Annotated[float, Field(gt=0)] = 3600.0
+    breaker_failures: Annotated[int, Field(gt=0)] = 5
 
 
 class CredentialConfig(BaseModel):
@@ -176,6 +198,7 @@ class TargetConfig(_Strict):
     allow_writes: bool = False
     strict: bool = False  # broken assumptions and recommendations fail this target's runs, as with --strict
     budget: Budget = Field(default_factory=Budget)
+    limits: Limits = Field(default_factory=Limits)
     environments: dict[Environment, EnvironmentConfig] = Field(default_factory=dict)
     apis: dict[str, ApiConfig] = Field(default_factory=dict)
     path_overrides: dict[str, dict[str, str]] = Field(default_factory=dict)

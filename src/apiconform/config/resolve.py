@@ -26,6 +26,7 @@ from apiconform.config.model import (
     Deviation,
     Environment,
     GoLive,
+    Limits,
     Plan,
     PortalConfig,
     PortalLogin,
@@ -95,6 +96,7 @@ class Target:
     name: str
     environments: dict[Environment, EnvironmentTarget]
     budget: Budget = field(default_factory=Budget)
+    limits: Limits = field(default_factory=Limits)
     allow_writes: bool = False
     strict: bool = False
     embedded: bool = False
@@ -142,8 +144,13 @@ def _known_keys(loc: tuple[Any, ...]) -> list[str]:
         return sorted(model.Defaults.model_fields)
     if len(loc) in by_depth:
         return sorted(by_depth[len(loc)].model_fields)
-    if len(loc) == 3 and loc[2] in ("budget", "plan", "golive"):
-        sections: dict[str, type[Any]] = {"budget": model.Budget, "plan": model.Plan, "golive": model.GoLive}
+    if len(loc) == 3 and loc[2] in ("budget", "plan", "golive", "limits"):
+        sections: dict[str, type[Any]] = {
+            "budget": model.Budget,
+            "plan": model.Plan,
+            "golive": model.GoLive,
+            "limits": model.Limits,
+        }
         return sorted(sections[loc[2]].model_fields)
     if len(loc) == 4 and loc[2] == "environments":
         return sorted(model.EnvironmentConfig.model_fields)
@@ -166,6 +173,8 @@ def load_config(path: Path | None = None) -> ConfigFile:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 (byte {exc.start}); save it as UTF-8") from None
     try:
         config = ConfigFile.model_validate(data)
     except ValidationError as exc:
@@ -274,7 +283,10 @@ def _environment_values(target: TargetConfig, base_dir: Path) -> Mapping[str, st
         dotenv_path = base_dir / target.dotenv
         if not dotenv_path.is_file():
             raise ConfigError(f"dotenv file {dotenv_path} not found; create it or remove 'dotenv' from the target")
-        values.update(dotenv_values(dotenv_path))
+        try:
+            values.update(dotenv_values(dotenv_path, encoding="utf-8"))
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"dotenv file {dotenv_path}: not UTF-8 (byte {exc.start}); save it as UTF-8") from None
     values.update(os.environ)
     return values
 
@@ -287,6 +299,11 @@ def resolve_target(name: str, config: ConfigFile, base_dir: Path | None = None) 
         hint = f"did you mean {close[0]!r}? " if close else ""
         raise ConfigError(f"unknown target {name!r}; {hint}configured targets: {', '.join(known)}")
     target = config.targets[name]
+    if not target.environments:
+        raise ConfigError(
+            f"target {name!r} has no environments: add [targets.{name}.environments.sandbox] with base_urls "
+            "and credentials (see apiconform.example.toml)"
+        )
     from apiconform.contracts import set_overlays
 
     base = base_dir or config.source_dir or Path.cwd()
@@ -324,6 +341,7 @@ def resolve_target(name: str, config: ConfigFile, base_dir: Path | None = None) 
         name=name,
         environments=environments,
         budget=target.budget,
+        limits=target.limits,
         allow_writes=target.allow_writes,
         strict=target.strict,
         description=target.description,

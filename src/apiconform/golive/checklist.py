@@ -67,7 +67,7 @@ def golive_session(target: Target) -> TargetSession:
     """A session whose client refuses every write to production (``WriteBlocked``), whatever allow_writes says."""
     safe = guarded(target)
     budget = RequestBudget(safe.budget.requests_per_second, safe.budget.max_requests)
-    return TargetSession(safe, TargetClient(budget, allow_writes=False), profile_named("quick"))
+    return TargetSession(safe, TargetClient(budget, allow_writes=False, limits=safe.limits), profile_named("quick"))
 
 
 @dataclass

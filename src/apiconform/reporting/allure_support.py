@@ -62,6 +62,13 @@ def categories() -> list[dict[str, Any]]:
     ]
     rules.append(
         {
+            "name": "Budget spent (not run)",
+            "matchedStatuses": ["broken", "failed"],
+            "messageRegex": "[\\s\\S]*(BudgetExceeded|budget of \\d+ per run is spent|run deadline)[\\s\\S]*",
+        }
+    )
+    rules.append(
+        {
             "name": "Target unavailable",
             "matchedStatuses": ["broken", "failed"],
             "messageRegex": "[\\s\\S]*(TargetUnavailable|target unavailable)[\\s\\S]*",

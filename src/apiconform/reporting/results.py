@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,11 +19,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from apiconform.checks.failures import Category
-from apiconform.errors import ConfigError, TargetUnavailable
+from apiconform.errors import BudgetExceeded, ConfigError, TargetUnavailable
 from apiconform.reporting.redaction import redact_text
 
 _RECORDS = pytest.StashKey[list[dict[str, Any]]]()
 CONFIGURATION = "configuration-problem"
+BUDGET = "budget-spent"  # not run: the request budget or the run deadline was spent (never the vendor's fault)
 DEVIATION = pytest.StashKey[str]()  # accepted / expired / changed, when an accepted deviation speaks of it
 WARNINGS = pytest.StashKey[list[Any]]()  # the test's broken assumptions and recommendations (ContractViolation)
 MAX_LISTED = 20
@@ -54,6 +56,8 @@ def _category(call: pytest.CallInfo[None]) -> str | None:
         return category.value
     if call.excinfo.errisinstance(TargetUnavailable):
         return Category.UNAVAILABLE.value
+    if call.excinfo.errisinstance(BudgetExceeded):
+        return BUDGET
     if call.excinfo.errisinstance(ConfigError):
         return CONFIGURATION
     return None
@@ -143,35 +147,104 @@ def _full_run(config: pytest.Config, ran: list[str]) -> bool:
     return bool(expected) and expected <= set(ran) and not narrowed
 
 
-def write_json(path: Path, config: pytest.Config, session: Any) -> None:
+@dataclass
+class RunSummary:
+    """What results.json and the terminal summary say of the run besides the per-test records; built from the
+    session in the process that ran the tests, sent to the xdist controller as JSON, added up there."""
+
+    target: str
+    profile: str
+    requests_sent: int
+    writes_sent: int
+    strict: bool
+    environments: list[str]
+    apis: list[str]
+    missing: list[str]  # credential fields whose variable is not set, "role.field ($VAR)"
+    contract_versions: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, config: pytest.Config, session: Any) -> RunSummary:
+        target = session.target
+        return cls(
+            target=target.name,
+            profile=session.profile.name,
+            requests_sent=session.client.budget.sent,
+            writes_sent=session.client.writes_sent,
+            strict=strict_grades(config, target),
+            environments=sorted(target.environments),
+            apis=list(target.apis()),
+            missing=sorted({m for env in target.environments.values() for m in getattr(env, "missing", ())}),
+            contract_versions=contract_versions(target.apis()),
+        )
+
+    @classmethod
+    def merged(cls, parts: list[RunSummary]) -> RunSummary:
+        """Workers share one budget (its count is the run's), each counts its own writes."""
+        first = parts[0]
+        return replace(
+            first,
+            requests_sent=max(p.requests_sent for p in parts),
+            writes_sent=sum(p.writes_sent for p in parts),
+        )
+
+
+def not_checked(config: pytest.Config, summary: RunSummary) -> list[dict[str, Any]]:
+    """The target's APIs whose every test was skipped: a run that checked nothing there is no green run.
+    Each with how many were skipped, the first reason and the credential variables that are not set."""
+    records = records_of(config)
+    missing = summary.missing
+    out = []
+    for api in summary.apis:
+        mine = [r for r in records if api in r["nodeid"] or r.get("params", {}).get("api") == api]
+        if mine and all(r["outcome"] == "skipped" for r in mine):
+            reason = next((r["message"].strip().splitlines()[-1] for r in mine if r["message"].strip()), "")
+            out.append({"api": api, "skipped": len(mine), "reason": reason[:300], "missing": missing})
+    return out
+
+
+def write_json(path: Path, config: pytest.Config, summary: RunSummary) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     records = records_of(config)
     ran = sorted({str(r["concern"]) for r in records})
     data = {
-        "target": session.target.name,
-        "profile": session.profile.name,
-        "requests_sent": session.client.budget.sent,
-        "writes_sent": session.client.writes_sent,
-        "strict": strict_grades(config, session.target),
+        "target": summary.target,
+        "profile": summary.profile,
+        "requests_sent": summary.requests_sent,
+        "writes_sent": summary.writes_sent,
+        "strict": summary.strict,
         "counts": counts(records),
         "tests": records,
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "concerns": ran,
         "full_run": _full_run(config, ran),
-        "environments": sorted(session.target.environments),
-        "contract_versions": contract_versions(session.target.apis()),
+        "environments": summary.environments,
+        "contract_versions": summary.contract_versions,
+        "not_checked": not_checked(config, summary),
     }
     path.write_text(json.dumps(data, indent=2), encoding="utf-8")
 
 
-def print_summary(terminalreporter: Any, config: pytest.Config, session: Any) -> None:
+def worker_payload(config: pytest.Config, summary: RunSummary) -> dict[str, Any]:
+    """What an xdist worker hands the controller (``workeroutput``): its records and its summary."""
+    return {"summary": asdict(summary), "records": records_of(config)}
+
+
+def take_worker_payloads(config: pytest.Config, payloads: list[dict[str, Any]]) -> RunSummary | None:
+    """The controller's view of the run: every worker's records, one summary."""
+    if not payloads:
+        return None
+    config.stash[_RECORDS] = [record for payload in payloads for record in payload["records"]]
+    return RunSummary.merged([RunSummary(**payload["summary"]) for payload in payloads])
+
+
+def print_summary(terminalreporter: Any, config: pytest.Config, summary: RunSummary) -> None:
     records = records_of(config)
     if not records:
         return
     by_concern: dict[str, Counter[str]] = defaultdict(Counter)
     for rec in records:
         by_concern[rec["concern"]][rec["outcome"]] += 1
-    table = Table(title=f"apiconform: target {session.target.name}, profile {session.profile.name}")
+    table = Table(title=f"apiconform: target {summary.target}, profile {summary.profile}")
     for column in ("concern", "passed", "failed", "error", "skipped"):
         table.add_column(column, justify="left" if column == "concern" else "right")
     for concern, counts in sorted(by_concern.items()):
@@ -191,13 +264,20 @@ def print_summary(terminalreporter: Any, config: pytest.Config, session: Any) ->
         )
     if accepted:
         console.print(f"{len(accepted)} failure(s) are accepted deviations (see the target's deviations file)")
+    for gap in not_checked(config, summary):
+        unset = f"; not set: {', '.join(gap['missing'][:6])}" if gap["missing"] else ""
+        console.print(
+            f"  NOT CHECKED {escape(gap['api'])}: all {gap['skipped']} test(s) skipped ({escape(gap['reason'][:160])})"
+            f"{escape(unset)}",
+            soft_wrap=True,
+        )
     problems = configuration_problems(config)
     stopped = sum(1 for r in records if r["category"] == CONFIGURATION)
     for problem in problems:
         console.print(f"  CONFIGURATION {escape(problem[:300])}", soft_wrap=True)
     if problems:
         console.print(f"{stopped} test(s) not run because of {len(problems)} configuration problem(s) above")
-    console.print(f"requests sent: {session.client.budget.sent}")
+    console.print(f"requests sent: {summary.requests_sent}")
 
 
 def _gist(message: str, limit: int = 160) -> str:

@@ -12,6 +12,7 @@ Nothing else in the suites opens a connection, so these guarantees hold for ever
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -19,6 +20,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from apiconform.config.model import Limits
 from apiconform.errors import ApiconformError, TargetUnavailable
 from apiconform.reporting.redaction import is_secret_name, register_secret
 from apiconform.targets.budget import RequestBudget
@@ -32,6 +34,42 @@ BASE_CREDENTIAL_NAMES = frozenset({("header", "authorization"), ("header", "cook
 
 class WriteBlocked(ApiconformError):
     """A write to a production environment was not sent because writes are not allowed."""
+
+
+GATEWAY_STATUSES = frozenset({502, 503, 504})  # the vendor's gateway says the API behind it is down
+_UNAVAILABLE_ERRORS = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.ReadTimeout,
+    httpx.WriteTimeout,
+    httpx.PoolTimeout,
+    httpx.RemoteProtocolError,
+    httpx.ReadError,
+    httpx.WriteError,
+)
+
+
+class CircuitBreaker:
+    """Per origin: after ``threshold`` unavailable answers in a row, fail at once instead of waiting each time
+    (a target that is down would otherwise cost every remaining test its full deadline)."""
+
+    def __init__(self, threshold: int) -> None:
+        self.threshold = threshold
+        self._failures: dict[tuple[str, str], int] = {}
+        self._lock = threading.Lock()
+
+    def check(self, origin: tuple[str, str]) -> None:
+        with self._lock:
+            failures = self._failures.get(origin, 0)
+        if failures >= self.threshold:
+            raise TargetUnavailable(
+                f"{origin[1]}: target unavailable (circuit open after {failures} unavailable answers in a row; "
+                "not sent)"
+            )
+
+    def record(self, origin: tuple[str, str], available: bool) -> None:
+        with self._lock:
+            self._failures[origin] = 0 if available else self._failures.get(origin, 0) + 1
 
 
 def _origin(url: str) -> tuple[str, str]:
@@ -58,13 +96,16 @@ def _harvest_secrets(data: Any) -> None:
 
 
 class TargetClient:
-    def __init__(self, budget: RequestBudget, allow_writes: bool, timeout: float = 10.0) -> None:
+    def __init__(self, budget: RequestBudget, allow_writes: bool, limits: Limits | None = None) -> None:
         self.budget = budget
         self.allow_writes = allow_writes
-        self._http = httpx.Client(timeout=timeout, follow_redirects=False)
+        self.limits = limits or Limits()
+        per_read = httpx.Timeout(self.limits.response_seconds, connect=self.limits.connect_seconds)
+        self._http = httpx.Client(timeout=per_read, follow_redirects=False, trust_env=False)
         self._local = threading.local()
         self.writes_sent = 0
         self.credential_names: frozenset[tuple[str, str]] = BASE_CREDENTIAL_NAMES
+        self.breaker = CircuitBreaker(self.limits.breaker_failures)
 
     def close(self) -> None:
         self._http.close()
@@ -105,29 +146,43 @@ class TargetClient:
         for _ in range(MAX_REDIRECTS):
             location = response.headers.get("location")
             if not response.is_redirect or not location:
-                break
+                return response
             next_url = urljoin(str(response.request.url), location)
             if _origin(next_url) != _origin(url):
-                break  # another origin: reported as the redirect it is, nothing follows it there
+                return response  # another origin: reported as the redirect it is, nothing follows it there
             response = self._send(method, next_url, sent_headers, {**kwargs, "params": None})
+        if response.is_redirect:
+            raise TargetUnavailable(
+                f"{method} {urlsplit(url).netloc}: target unavailable (more than {MAX_REDIRECTS} redirects within "
+                "the origin: a redirect loop)"
+            )
         return response
 
     def _send(self, method: str, url: str, headers: dict[str, str], kwargs: dict[str, Any]) -> httpx.Response:
+        origin = _origin(url)
+        self.breaker.check(origin)
         identity = _identity(headers, self.credential_names)
         self.budget.acquire(identity)
         if method in WRITE_METHODS:
             self.writes_sent += 1
+        where = f"{method} {origin[1]}"
         try:
-            response = self._http.request(method, url, headers=headers, **kwargs)
-        except (
-            httpx.ConnectError,
-            httpx.ConnectTimeout,
-            httpx.ReadTimeout,
-            httpx.RemoteProtocolError,
-        ) as exc:
+            response = self._bounded(method, url, headers, kwargs, where)
+        except TargetUnavailable:
+            self.breaker.record(origin, available=False)
+            raise
+        except _UNAVAILABLE_ERRORS as exc:
+            self.breaker.record(origin, available=False)
+            raise TargetUnavailable(f"{where}: target unavailable ({type(exc).__name__})") from None
+        if response.status_code in GATEWAY_STATUSES:
+            self.breaker.record(origin, available=False)
+            self.exchanges.append(Exchange.from_response(response))
             raise TargetUnavailable(
-                f"{method} {urlsplit(url).netloc}: target unavailable ({type(exc).__name__})"
-            ) from None
+                f"{where}: target unavailable (HTTP {response.status_code} from its gateway"
+                + (f", Retry-After {response.headers['retry-after']}" if "retry-after" in response.headers else "")
+                + ")"
+            )
+        self.breaker.record(origin, available=True)
         if response.status_code == 429:
             self.budget.pause(identity, response.headers.get("retry-after"))
         if "json" in response.headers.get("content-type", ""):
@@ -136,4 +191,37 @@ class TargetClient:
             except ValueError:
                 pass
         self.exchanges.append(Exchange.from_response(response))
+        return response
+
+    def _bounded(
+        self, method: str, url: str, headers: dict[str, str], kwargs: dict[str, Any], where: str
+    ) -> httpx.Response:
+        """The whole answer within ``response_seconds`` and ``max_response_bytes``: httpx's timeouts are per
+        read, so a target sending a byte a second, or 50 MB, would otherwise hold the run."""
+        deadline = time.monotonic() + self.limits.response_seconds
+        cap = self.limits.max_response_bytes
+        with self._http.stream(method, url, headers=headers, **kwargs) as streamed:
+            declared = streamed.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > cap:
+                raise TargetUnavailable(f"{where}: answer of {int(declared):,} bytes refused (limit {cap:,})")
+            raw: list[bytes] = []
+            size = 0
+            for chunk in streamed.iter_raw():
+                size += len(chunk)
+                if size > cap:
+                    raise TargetUnavailable(f"{where}: answer larger than {cap:,} bytes; stopped reading")
+                if time.monotonic() > deadline:
+                    raise TargetUnavailable(
+                        f"{where}: target unavailable (no complete answer within {self.limits.response_seconds:g} s)"
+                    )
+                raw.append(chunk)
+            response = httpx.Response(
+                streamed.status_code,
+                headers=streamed.headers,
+                stream=httpx.ByteStream(b"".join(raw)),
+                request=streamed.request,
+                extensions=streamed.extensions,
+            )
+        response.read()
+        response.elapsed = streamed.elapsed  # set once the stream closed (Exchange reports it)
         return response
