@@ -50,26 +50,26 @@ _UNAVAILABLE_ERRORS = (
 
 
 class CircuitBreaker:
-    """Per origin: after ``threshold`` unavailable answers in a row, fail at once instead of waiting each time
-    (a target that is down would otherwise cost every remaining test its full deadline)."""
+    """Per circuit (an environment's API, else an origin): after ``threshold`` unavailable answers in a row,
+    fail at once instead of waiting each time (a target that is down would otherwise cost every remaining test
+    its full deadline)."""
 
     def __init__(self, threshold: int) -> None:
         self.threshold = threshold
-        self._failures: dict[tuple[str, str], int] = {}
+        self._failures: dict[str, int] = {}
         self._lock = threading.Lock()
 
-    def check(self, origin: tuple[str, str]) -> None:
+    def check(self, circuit: str) -> None:
         with self._lock:
-            failures = self._failures.get(origin, 0)
+            failures = self._failures.get(circuit, 0)
         if failures >= self.threshold:
             raise TargetUnavailable(
-                f"{origin[1]}: target unavailable (circuit open after {failures} unavailable answers in a row; "
-                "not sent)"
+                f"{circuit}: target unavailable (circuit open after {failures} unavailable answers in a row; not sent)"
             )
 
-    def record(self, origin: tuple[str, str], available: bool) -> None:
+    def record(self, circuit: str, available: bool) -> None:
         with self._lock:
-            self._failures[origin] = 0 if available else self._failures.get(origin, 0) + 1
+            self._failures[circuit] = 0 if available else self._failures.get(circuit, 0) + 1
 
 
 def _origin(url: str) -> tuple[str, str]:
@@ -131,6 +131,7 @@ class TargetClient:
         token_request: bool = False,
         read_only: bool = False,
         headers: Mapping[str, str] | None = None,
+        circuit: str | None = None,
         **kwargs: Any,
     ) -> httpx.Response:
         method = method.upper()
@@ -140,7 +141,8 @@ class TargetClient:
                 "(pass --allow-writes, or set allow_writes = true for the target, to send it)"
             )
         sent_headers = dict(headers or {})
-        response = self._send(method, url, sent_headers, kwargs)
+        circuit = circuit or "://".join(_origin(url))
+        response = self._send(method, url, sent_headers, kwargs, circuit)
         if token_request or method in WRITE_METHODS:
             return response  # never re-sent: its credentials and body stay where they were addressed
         for _ in range(MAX_REDIRECTS):
@@ -150,7 +152,7 @@ class TargetClient:
             next_url = urljoin(str(response.request.url), location)
             if _origin(next_url) != _origin(url):
                 return response  # another origin: reported as the redirect it is, nothing follows it there
-            response = self._send(method, next_url, sent_headers, {**kwargs, "params": None})
+            response = self._send(method, next_url, sent_headers, {**kwargs, "params": None}, circuit)
         if response.is_redirect:
             raise TargetUnavailable(
                 f"{method} {urlsplit(url).netloc}: target unavailable (more than {MAX_REDIRECTS} redirects within "
@@ -158,14 +160,16 @@ class TargetClient:
             )
         return response
 
-    def _send(self, method: str, url: str, headers: dict[str, str], kwargs: dict[str, Any]) -> httpx.Response:
-        origin = _origin(url)
+    def _send(
+        self, method: str, url: str, headers: dict[str, str], kwargs: dict[str, Any], circuit: str
+    ) -> httpx.Response:
+        origin = circuit
         self.breaker.check(origin)
         identity = _identity(headers, self.credential_names)
         self.budget.acquire(identity)
         if method in WRITE_METHODS:
             self.writes_sent += 1
-        where = f"{method} {origin[1]}"
+        where = f"{method} {urlsplit(url).netloc}"
         try:
             response = self._bounded(method, url, headers, kwargs, where)
         except TargetUnavailable:
@@ -203,13 +207,19 @@ class TargetClient:
         with self._http.stream(method, url, headers=headers, **kwargs) as streamed:
             declared = streamed.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > cap:
-                raise TargetUnavailable(f"{where}: answer of {int(declared):,} bytes refused (limit {cap:,})")
+                raise TargetUnavailable(
+                    f"{where}: target unavailable (an answer of {int(declared):,} bytes, larger than {cap:,} bytes; "
+                    "not read: raise limits.max_response_bytes if it is expected)"
+                )
             raw: list[bytes] = []
             size = 0
             for chunk in streamed.iter_raw():
                 size += len(chunk)
                 if size > cap:
-                    raise TargetUnavailable(f"{where}: answer larger than {cap:,} bytes; stopped reading")
+                    raise TargetUnavailable(
+                        f"{where}: target unavailable (an answer larger than {cap:,} bytes; stopped reading: raise "
+                        "limits.max_response_bytes if it is expected)"
+                    )
                 if time.monotonic() > deadline:
                     raise TargetUnavailable(
                         f"{where}: target unavailable (no complete answer within {self.limits.response_seconds:g} s)"

@@ -323,6 +323,7 @@ class TargetSession:
                 production=self.target.environments[env].production,
                 read_only=op.read_only,
                 token_request=op.issues_tokens,
+                circuit=f"{env} {op.api}",
                 params=sent_query or None,
                 headers=sent_headers,
                 **extra,

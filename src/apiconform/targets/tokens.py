@@ -27,7 +27,7 @@ from authlib.oauth2.rfc6749.parameters import prepare_token_request
 from apiconform.config.model import Environment
 from apiconform.contracts.security import Flow, Security
 from apiconform.errors import ConfigError
-from apiconform.reporting.redaction import register_basic, register_secret
+from apiconform.reporting.redaction import redact_url, register_basic, register_secret
 
 if TYPE_CHECKING:
     from apiconform.targets.session import TargetSession
@@ -168,6 +168,11 @@ class TokenProvider:
         token = body.get("access_token") if isinstance(body, dict) else None
         if response.status_code != 200 or not isinstance(token, str) or not token:
             error = body.get("error") if isinstance(body, dict) else None
+            if response.is_redirect:
+                error = (
+                    f"a redirect to {redact_url(response.headers.get('location', '?'))}, not followed: token requests "
+                    "are never re-sent; set token_urls to the URL that answers"
+                )
             refused = CredentialRefused(
                 f"{api}: the token endpoint refused credential {role!r} of {env} "
                 f"(HTTP {response.status_code}{' ' + str(error) if error else ''}); check its values and "
