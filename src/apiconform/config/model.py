@@ -39,6 +39,17 @@ class _Strict(BaseModel):
 MIN_RATE = 1 / 60  # requests per second: below one a minute a run would look hung, not careful
 
 
+def looks_like_secret(name: str) -> bool:
+    """Variable names are words (``CHORUS_SANDBOX_CLIENT_SECRET``); a long run of mixed case and digits is a
+    credential pasted where its variable's name belongs, and must never be printed back."""
+    return (
+        len(name) >= 16
+        and any(c.islower() for c in name)
+        and any(c.isupper() for c in name)
+        and any(c.isdigit() for c in name)
+    )
+
+
 class Budget(_Strict):
     """What the target's plan allows this suite to spend: a rate and a ceiling per run."""
 
@@ -103,6 +114,12 @@ class EnvironmentConfig(_Strict):
                     raise ValueError(
                         f"credentials.{role}.{field_name} must name an environment variable "
                         "(letters, digits, _), not hold the secret itself"
+                    )
+                if looks_like_secret(variable):
+                    raise ValueError(
+                        f"credentials.{role}.{field_name} looks like a pasted secret, not a variable name (mixed "
+                        "case and digits, 16+ characters): put the value in the environment or the dotenv file and "
+                        "name its variable here (e.g. VENDOR_CLIENT_SECRET)"
                     )
         return value
 

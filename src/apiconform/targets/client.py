@@ -77,6 +77,12 @@ def _origin(url: str) -> tuple[str, str]:
     return parts.scheme, parts.netloc
 
 
+def _host(url: str) -> str:
+    """host:port for messages: never the userinfo a base URL may carry (``https://user:password@host``)."""
+    parts = urlsplit(url)
+    return f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
+
+
 def _identity(headers: Mapping[str, str], names: frozenset[tuple[str, str]]) -> str:
     """Which caller a rate limit applies to: its credential headers, hashed (never stored in clear)."""
     material = "|".join(f"{k}={v}" for k, v in sorted(headers.items()) if ("header", k.lower()) in names)
@@ -155,7 +161,7 @@ class TargetClient:
             response = self._send(method, next_url, sent_headers, {**kwargs, "params": None}, circuit)
         if response.is_redirect:
             raise TargetUnavailable(
-                f"{method} {urlsplit(url).netloc}: target unavailable (more than {MAX_REDIRECTS} redirects within "
+                f"{method} {_host(url)}: target unavailable (more than {MAX_REDIRECTS} redirects within "
                 "the origin: a redirect loop)"
             )
         return response
@@ -169,7 +175,7 @@ class TargetClient:
         self.budget.acquire(identity)
         if method in WRITE_METHODS:
             self.writes_sent += 1
-        where = f"{method} {urlsplit(url).netloc}"
+        where = f"{method} {_host(url)}"
         try:
             response = self._bounded(method, url, headers, kwargs, where)
         except TargetUnavailable:
