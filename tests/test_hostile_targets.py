@@ -151,3 +151,23 @@ def test_a_broken_answer_is_a_nonconformance_and_no_redirect_carries_anything_aw
     assert core and {(t["outcome"], t["category"]) for t in core} == {("skipped", "configuration-problem")}
     assert "a redirect to" in core[0]["message"] and "not followed" in core[0]["message"]
     assert hostile.elsewhere.received == [], [(r.method, r.path) for r in hostile.elsewhere.received]
+
+
+def test_a_target_echoing_the_credentials_in_every_encoding_leaks_none(hostile: HostileServer, tmp_path: Path) -> None:
+    """The echo mode reflects what it was sent (plain, base64, URL-encoded, under session/key/jwt names): the
+    canary scan of every report file and of the terminal finds none of the credentials in any form."""
+    from tests.canary import Canaries, scan
+
+    urls = {"sandbox": {"att-end-customer-lookup": f"{hostile.url}/echo", "carrierx-conference": f"{hostile.url}/echo"}}
+    reports = tmp_path / "reports"
+    done, data, _ = _run(_config(tmp_path, urls), reports)
+    assert any("b64" in r.path or r.body or r.headers for r in hostile.received), "the echo target was never asked"
+    canaries = Canaries()
+    for name, value in VALUES.items():
+        if name != "HOSTILE_USER":  # a login's user name is not secret (it stays readable in reports)
+            canaries.add(name, value, VALUES["HOSTILE_USER"] if name == "HOSTILE_PASSWORD" else None)
+    result = scan([reports], canaries, {"<stdout>": done.stdout, "<stderr>": done.stderr})
+    print(result.summary())
+    hits = sorted({f"{h.canary} as {h.form} in {h.where}" for h in result.hits})
+    assert hits == [], result.summary() + "\n" + "\n".join(hits[:40])
+    assert result.files > 10 and data["tests"]

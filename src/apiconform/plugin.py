@@ -17,11 +17,12 @@ import pytest
 from apiconform.checks.failures import ContractViolation, RuleWarnings, collecting_warnings
 from apiconform.config import EMBEDDED, load_config, resolve_target
 from apiconform.config.deviations import judge
+from apiconform.contracts.secret_fields import secret_field_names
 from apiconform.errors import ApiconformError, ConfigError
 from apiconform.observed import drift_run
 from apiconform.observed.recorder import ShapeRecorder
 from apiconform.reporting import allure_support, results
-from apiconform.reporting.redaction import redact_text
+from apiconform.reporting.redaction import redact_text, register_secret_fields
 from apiconform.targets.budget import RequestBudget, SharedBudget
 from apiconform.targets.client import TargetClient, WriteBlocked
 from apiconform.targets.profiles import profile_named
@@ -109,6 +110,7 @@ def get_session(config: pytest.Config) -> TargetSession:
         if defects:
             raise ApiconformError("--sandbox-defect only applies to the embedded target")
         target = resolve_target(name, file_config)
+    register_secret_fields(secret_field_names())  # fields the contracts mark secret, masked by name everywhere
     shared = getattr(config, "workerinput", {}).get(SHARED_BUDGET)
     budget: RequestBudget = (SharedBudget if shared else RequestBudget)(
         target.budget.requests_per_second,

@@ -92,6 +92,10 @@ def preflight(options: RunOptions, config_path: Path | None) -> str:
         resolve_target(name, file_config)
         if options.defects:
             raise UsageError("--sandbox-defect only applies to the embedded target")
+    from apiconform.contracts.secret_fields import secret_field_names
+    from apiconform.reporting.redaction import register_secret_fields
+
+    register_secret_fields(secret_field_names())  # the sweep after pytest masks them by name too
     return name
 
 

@@ -26,6 +26,7 @@ from apiconform.checks.graded import (
     summary,
 )
 from apiconform.contracts.grades import Grade, grade_of_source, node_grade, weakest
+from apiconform.reporting.redaction import redact_text
 from apiconform.targets.session import Operation
 
 JSON = dict[str, Any]
@@ -70,7 +71,7 @@ def _violation(
 def _snippet(response: httpx.Response, limit: int = 300) -> str:
     challenge = response.headers.get("www-authenticate")
     head = f"WWW-Authenticate: {challenge!r} " if challenge is not None else ""
-    return head + response.text[:limit]
+    return redact_text(head + response.text)[:limit]  # masked first: a cut must not leave half a secret
 
 
 # -- the contract document -------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from apiconform.checks.failures import Category, ContractViolation, breach
+from apiconform.reporting.redaction import redact_text
 from apiconform.targets.session import Operation
 
 SEED_000_UNIQUE = (
@@ -25,7 +26,7 @@ SEED_000_APPS = '000_2f66a903044d6bbc.txt: "You cannot use the same client appli
 
 
 def _received(response: httpx.Response) -> str:
-    return f"{response.status_code} {response.text[:300]}"
+    return f"{response.status_code} {redact_text(response.text)[:300]}"
 
 
 def credentials_bound_to_environment(

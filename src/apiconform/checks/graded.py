@@ -19,6 +19,7 @@ from jsonschema.exceptions import ValidationError
 from apiconform.checks.failures import ContractViolation, decide
 from apiconform.contracts.grades import Grade, node_grade, weakest
 from apiconform.contracts.schema_walk import MAP_KEYWORDS
+from apiconform.reporting.redaction import redact_text
 
 JSON = dict[str, Any]
 MAX_REPORTED = 8
@@ -91,7 +92,7 @@ def _describe(error: ValidationError) -> str:
     path = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
     value = error.instance
     received = "null" if value is None else type(value).__name__
-    return f"{path}: {error.validator} {error.validator_value!r} violated by {received} {value!r}"[:300]
+    return redact_text(f"{path}: {error.validator} {error.validator_value!r} violated by {received} {value!r}")[:300]
 
 
 def schema_breaches(schema: JSON, instance: Any, links: Iterable[Grade | None] = ()) -> list[Breach]:

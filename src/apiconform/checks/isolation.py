@@ -13,6 +13,7 @@ from collections.abc import Iterable
 import httpx
 
 from apiconform.checks.failures import Category, ContractViolation, breach
+from apiconform.reporting.redaction import redact_text
 from apiconform.targets.session import Operation
 
 SEED_000_ORG = (
@@ -31,7 +32,7 @@ def foreign_record_is_invisible(response: httpx.Response, op: Operation) -> None
                 Category.ISOLATION,
                 "foreign_record_is_invisible",
                 f"another organisation's record was answered {response.status_code}",
-                received=f"{response.status_code} {response.text[:300]}",
+                received=f"{response.status_code} {redact_text(response.text)[:300]}",
                 documented=" or ".join(map(str, allowed)),
                 source=f"{SEED_000_ORG}; {source}" if source else SEED_000_ORG,
                 operation=op.label,

@@ -10,8 +10,9 @@ Per format, so that structure survives and escaped text is seen decoded:
   through ``redact_text`` (a token inside an escaped message string is only visible once decoded);
   files are rewritten only when something changed;
 - XML (JUnit): element text, tails and attribute values, decoded by the parser;
-- generated HTML/JS/CSS: only known secret values are replaced, because the inline patterns could
-  rewrite string literals in Allure's bundled application code;
+- generated HTML/JS/CSS: only known secret values are replaced (``redact_known``: every form and fragment,
+  in one pass), because the inline patterns could rewrite string literals in Allure's bundled application
+  code;
 - anything else that decodes as UTF-8: ``redact_text`` on the whole text. Binary files are skipped.
 """
 
@@ -23,16 +24,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from apiconform.reporting.redaction import MASK, is_secret_name, known_secrets, redact_text
+from apiconform.reporting.redaction import MASK, is_secret_name, redact_known, redact_text
 
 _GENERATED_CODE = {".html", ".htm", ".js", ".mjs", ".css", ".map"}
-
-
-def _redact_known(text: str) -> str:
-    for value in sorted(known_secrets(), key=len, reverse=True):
-        if value in text:
-            text = text.replace(value, MASK)
-    return text
 
 
 def _redact_strings(data: Any) -> Any:
@@ -117,7 +111,7 @@ def sweep_file(path: Path) -> bool:
         return False
     suffix = path.suffix.lower()
     if suffix in _GENERATED_CODE:
-        return _rewrite(path, text, _redact_known(text))
+        return _rewrite(path, text, redact_known(text))
     if suffix == ".xml":
         return _sweep_xml(path, text)
     if suffix == ".jsonl":

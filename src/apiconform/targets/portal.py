@@ -160,7 +160,7 @@ class PortalClient:
         if response.status_code != status:
             raise PortalError(
                 f"portal {step} answered HTTP {response.status_code} (documented {status}): "
-                f"{redact_text(response.text[:300])}"
+                f"{redact_text(response.text)[:300]}"
             )
         return response.json()
 
