@@ -119,6 +119,10 @@ def test_an_unavailable_target_is_unavailable_in_every_mode_and_the_run_ends(
     ):
         assert reason in messages or reason.replace("ReadTimeout", "circuit open") in messages, reason
     assert "redirect loop" in messages and "circuit open" in messages
+    allure = [json.loads(p.read_text()) for p in (tmp_path / "reports" / "allure-results").glob("*-result.json")]
+    ran = [r for r in allure if r["status"] != "skipped"]
+    statuses = {r["status"] for r in ran}
+    assert ran and statuses == {"broken"}, statuses  # Allure's "broken", not "failed": the contract was not judged
 
 
 def test_a_broken_answer_is_a_nonconformance_and_no_redirect_carries_anything_away(
