@@ -188,6 +188,9 @@ def _add_run(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="apiconform", description="Contract tests for partner and vendor APIs.")
+    from apiconform import __version__
+
+    parser.add_argument("--version", action="version", version=f"apiconform {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     catalog = sub.add_parser("catalog", help="list every operation and rule with the documentation it comes from")

@@ -78,9 +78,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+CONCERN_MARKERS = ("contract", "field-types", "auth", "environments", "isolation", "rate-limits", "lifecycle")
+
+
+def concern_marker(concern: str) -> str:
+    """The pytest marker of a concern (``-m field_types``): marker names are identifiers."""
+    return concern.replace("-", "_")
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "concern(name): the concern a suite test belongs to")
     config.addinivalue_line("markers", "rule(text, source): the documented rule a suite test checks")
+    for concern in CONCERN_MARKERS:
+        config.addinivalue_line("markers", f"{concern_marker(concern)}: the {concern} suite (apiconform)")
 
 
 def strict_grades(config: pytest.Config) -> bool:
@@ -127,9 +137,13 @@ def get_session(config: pytest.Config) -> TargetSession:
     return session
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest's own -m deselection, which reads these markers
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         allure_support.describe_rule(item)
+        concern = item.get_closest_marker("concern")
+        if concern is not None and concern_marker(str(concern.args[0])) not in item.keywords:
+            item.add_marker(concern_marker(str(concern.args[0])))
 
 
 def _runs_suites(config: pytest.Config) -> bool:

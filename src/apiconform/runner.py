@@ -11,6 +11,7 @@ defect names), so those mistakes are one line and exit 2 instead of a collection
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 import subprocess
@@ -73,9 +74,12 @@ def select_suites(root: Path, only: tuple[str, ...]) -> list[str]:
         raise UsageError(f"no suite modules in {root / SUITES} (expected test_<concern>.py files)")
     if not only:
         return [SUITES + "/"]
+    only = tuple(name.replace("_", "-") for name in only)  # the marker spelling (field_types) works too
     unknown = [name for name in only if name not in available]
     if unknown:
-        raise UsageError(f"unknown concern {unknown[0]!r} in --only; valid concerns: {', '.join(available)}")
+        close = difflib.get_close_matches(unknown[0], available, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise UsageError(f"unknown concern {unknown[0]!r} in --only; {hint}valid concerns: {', '.join(available)}")
     return [str(available[name].relative_to(root)) for name in dict.fromkeys(only)]
 
 
@@ -106,8 +110,8 @@ def pytest_command(options: RunOptions, root: Path, config_path: Path | None) ->
         "-m",
         "pytest",
         *select_suites(root, options.only),
-        "-p",
-        "no:cacheprovider",
+        "-o",  # pytest's cache (--lf, --ff) lives with the reports it belongs to
+        f"cache_dir={reports / '.pytest_cache'}",
         "--alluredir",
         str(reports / "allure-results"),
         "--clean-alluredir",
