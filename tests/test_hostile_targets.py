@@ -175,3 +175,26 @@ def test_a_target_echoing_the_credentials_in_every_encoding_leaks_none(hostile: 
     hits = sorted({f"{h.canary} as {h.form} in {h.where}" for h in result.hits})
     assert hits == [], result.summary() + "\n" + "\n".join(hits[:40])
     assert result.files > 10 and data["tests"]
+
+
+def test_targets_check_probes_each_base_url_once(hostile: HostileServer, tmp_path: Path) -> None:
+    hostile.clear()
+    urls = {
+        "sandbox": {
+            "att-end-customer-lookup": f"{hostile.url}/ok",
+            "chorus-line-test": f"{hostile.url}/maintenance503",
+        },
+        "production": {"att-end-customer-lookup": refused_url()},
+    }
+    command = [sys.executable, "-m", "apiconform.cli", "targets", "--check", "--config", str(_config(tmp_path, urls))]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env={**os.environ, **VALUES}, check=False)
+    lines = done.stdout.splitlines()
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert any(line.startswith("ok   hostile sandbox att-end-customer-lookup") and "HTTP 200" in line for line in lines)
+    assert any(line.startswith("DOWN hostile sandbox chorus-line-test") and "HTTP 503" in line for line in lines)
+    assert any(
+        line.startswith("DOWN hostile production att-end-customer-lookup") and "ConnectError" in line for line in lines
+    )
+    assert len(hostile.received) == 2 and not any(
+        r.header("client_id") for r in hostile.received
+    )  # once, no credential

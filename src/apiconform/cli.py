@@ -93,7 +93,29 @@ def _credential_lines(env_config: ConfigEnvironment, missing: tuple[str, ...]) -
     return lines or ["none configured"]
 
 
+def _cmd_check_targets(args: argparse.Namespace) -> int:
+    """Exit 0 when every base URL answered, 3 when one did not (what a run would report as unavailable)."""
+    from apiconform.config import load_config, resolve_target
+    from apiconform.targets.probe import probe_target
+
+    config = load_config(args.config)
+    names = [args.target] if args.target else list(config.targets)
+    if not names:
+        print("apiconform: no configured targets to check (the embedded sandbox starts with each run)")
+        return 0
+    unreachable = 0
+    for name in names:
+        for probe in probe_target(resolve_target(name, config)):
+            unreachable += not probe.reachable
+            mark = "ok  " if probe.reachable else "DOWN"
+            print(f"{mark} {name} {probe.environment} {probe.api} {probe.url}: {probe.answer}")
+    print(f"apiconform: {unreachable} base URL(s) unreachable" if unreachable else "apiconform: every base URL answers")
+    return 3 if unreachable else 0
+
+
 def _cmd_targets(args: argparse.Namespace) -> int:
+    if args.check:
+        return _cmd_check_targets(args)
     from rich.console import Console
     from rich.table import Table
 
@@ -240,6 +262,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     targets = sub.add_parser("targets", help="list configured targets and whether their credentials are set")
     targets.add_argument("--config", type=Path, metavar="FILE", help="apiconform.toml to read")
+    targets.add_argument("--check", action="store_true", help="probe each base URL once: reachable or why not")
+    targets.add_argument("--target", help="with --check: only this target")
     targets.set_defaults(handler=_cmd_targets)
 
     sandbox = sub.add_parser("sandbox", help="the embedded vendor sandbox")
