@@ -106,3 +106,14 @@ def test_a_defect_exits_1_and_the_report_names_the_rule_and_category(tmp_path: P
         assert {a["name"].split(" ", 1)[1] for a in result["attachments"]} >= {"POST 200 request", "POST 200 curl"}
     records = json.loads((reports / "results.json").read_text())["tests"]
     assert {r["category"] for r in records if r["outcome"] == "failed"} == {"contract-drift"}
+
+
+def test_history_is_trimmed_to_its_limit(tmp_path: Path) -> None:
+    from apiconform.reporting.html import trim_history
+
+    history = tmp_path / "history.jsonl"
+    history.write_text("".join(f'{{"run": {i}}}\n' for i in range(30)), encoding="utf-8")
+    assert trim_history(history, 20) == 10
+    lines = history.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 20 and lines[0] == '{"run": 10}' and lines[-1] == '{"run": 29}'
+    assert trim_history(history, 20) == 0 and trim_history(tmp_path / "absent.jsonl", 5) == 0

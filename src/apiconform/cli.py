@@ -75,6 +75,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             reports=args.reports if args.reports is not None else find_root() / "reports",
             html=not args.no_html,
             fail_on_additive_drift=args.fail_on_additive_drift,
+            history_limit=max(1, args.history_limit),
             drift_baseline=args.drift_baseline,
             extra=tuple(args.extra),
         )
@@ -205,6 +206,9 @@ def _add_run(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     run.add_argument("--drift-baseline", type=Path, metavar="PATH", help="compare answers with this saved baseline")
     run.add_argument("--reports", type=Path, metavar="DIR", help="report folder (default: reports/)")
     run.add_argument("--no-html", action="store_true", help="skip the Allure HTML report")
+    run.add_argument(
+        "--history-limit", type=int, default=20, metavar="N", help="reports kept in history.jsonl (default 20)"
+    )
     run.set_defaults(handler=_cmd_run, extra=[])
 
 

@@ -33,6 +33,7 @@ UNAVAILABLE = Category.UNAVAILABLE.value
 CONFIGURATION = "configuration-problem"
 BUDGET = "budget-spent"
 NOT_NONCONFORMANCE = {UNAVAILABLE, BUDGET, "uncategorised"}
+HISTORY_LIMIT = html.HISTORY_LIMIT
 PYTEST_INTERRUPTED, PYTEST_INTERNAL, PYTEST_USAGE, PYTEST_NO_TESTS = 2, 3, 4, 5
 _OWN_ERROR = re.compile(r"apiconform\.[\w.]*\.(\w+(?:Error|Unavailable|Exceeded|Blocked)): ([^\n]+)")
 
@@ -49,6 +50,7 @@ class RunOptions:
     reports: Path = Path("reports")
     html: bool = True
     fail_on_additive_drift: bool = False
+    history_limit: int = HISTORY_LIMIT
     drift_baseline: Path | None = None
     extra: tuple[str, ...] = field(default_factory=tuple)
 
@@ -151,7 +153,7 @@ def _config_path(options: RunOptions) -> Path | None:
     return default.resolve() if default.is_file() else None
 
 
-def _html(root: Path, reports: Path) -> None:
+def _html(root: Path, reports: Path, history_limit: int = HISTORY_LIMIT) -> None:
     if not html.node_available():
         print(html.no_node_hint(reports / "allure-results"), file=sys.stderr)
         return
@@ -160,7 +162,7 @@ def _html(root: Path, reports: Path) -> None:
     console = Console(stderr=True)
     try:
         with console.status("building the HTML report (Allure 3)..."):
-            report = html.generate(root, reports)
+            report = html.generate(root, reports, history_limit)
     except html.HtmlReportError as exc:
         print(f"apiconform: warning: {exc}", file=sys.stderr)
         return
@@ -187,7 +189,7 @@ def run(options: RunOptions) -> int:
         print(f"apiconform: {kind}{outcome.message}", file=sys.stderr)
     print(f"apiconform: {outcome.summary}")
     if options.html and (options.reports / "allure-results").is_dir():
-        _html(root, options.reports)
+        _html(root, options.reports, options.history_limit)
     print(f"  results:      {options.reports / 'allure-results'}")
     for name in ("junit.xml", "results.json"):
         if (options.reports / name).is_file():

@@ -24,7 +24,7 @@ from apiconform.errors import ApiconformError
 from apiconform.reporting.allure_support import categories
 
 REPORT_NAME = "apiconform"
-HISTORY_LIMIT = 50
+HISTORY_LIMIT = 20  # reports kept in history.jsonl (about 330 KB each for the embedded target's full run)
 _SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script>\s*", re.IGNORECASE | re.DOTALL)
 _ANALYTICS = re.compile(r"googletagmanager|google-analytics|gtag\(|dataLayer", re.IGNORECASE)
 ANALYTICS_HOSTS = ("googletagmanager.com", "google-analytics.com")
@@ -74,13 +74,13 @@ def ensure_allure(root: Path) -> Path:
     return binary
 
 
-def allure_config(results: Path, output: Path, history: Path) -> str:
+def allure_config(results: Path, output: Path, history: Path, history_limit: int = HISTORY_LIMIT) -> str:
     """allurerc.mjs text: a plain object (defineConfig is the identity), so it loads from any folder."""
     config = {
         "name": REPORT_NAME,
         "output": str(output),
         "historyPath": str(history),
-        "historyLimit": HISTORY_LIMIT,
+        "historyLimit": history_limit,
         "categories": {"rules": categories()},
         "plugins": {
             "awesome": {
@@ -122,7 +122,19 @@ def analytics_left(output: Path) -> list[Path]:
     ]
 
 
-def generate(root: Path, reports: Path) -> HtmlReport:
+def trim_history(history: Path, limit: int) -> int:
+    """Keep the last ``limit`` lines of history.jsonl (Allure 3 applies ``historyLimit`` to what it reads; the
+    file is trimmed too, so what CI caches stays bounded); how many lines were dropped."""
+    if not history.is_file():
+        return 0
+    lines = history.read_text(encoding="utf-8").splitlines(keepends=True)
+    if len(lines) <= limit:
+        return 0
+    history.write_text("".join(lines[-limit:]), encoding="utf-8")
+    return len(lines) - limit
+
+
+def generate(root: Path, reports: Path, history_limit: int = HISTORY_LIMIT) -> HtmlReport:
     """Build ``reports/html`` from ``reports/allure-results``; raise HtmlReportError when that fails."""
     results, output, history = reports / "allure-results", reports / "html", reports / "history.jsonl"
     binary = ensure_allure(root)
@@ -130,7 +142,7 @@ def generate(root: Path, reports: Path) -> HtmlReport:
         shutil.rmtree(output)
     with tempfile.TemporaryDirectory(prefix="apiconform-allure-") as tmp:
         rc = Path(tmp) / "allurerc.mjs"
-        rc.write_text(allure_config(results, output, history), encoding="utf-8")
+        rc.write_text(allure_config(results, output, history, history_limit), encoding="utf-8")
         done = subprocess.run(
             [str(binary), "generate", str(results), "--config", str(rc)],
             cwd=root,
@@ -142,6 +154,7 @@ def generate(root: Path, reports: Path) -> HtmlReport:
     if done.returncode != 0 or not index.is_file():
         last = (done.stderr.strip().splitlines() or done.stdout.strip().splitlines() or ["no output"])[-1]
         raise HtmlReportError(f"allure generate failed (exit {done.returncode}): {last}")
+    trim_history(history, history_limit)
     stripped = 0
     for page in output.rglob("*.html"):
         text, count = strip_analytics(page.read_text(encoding="utf-8"))
