@@ -117,3 +117,19 @@ def test_history_is_trimmed_to_its_limit(tmp_path: Path) -> None:
     lines = history.read_text(encoding="utf-8").splitlines()
     assert len(lines) == 20 and lines[0] == '{"run": 10}' and lines[-1] == '{"run": 29}'
     assert trim_history(history, 20) == 0 and trim_history(tmp_path / "absent.jsonl", 5) == 0
+
+
+def test_progress_in_a_ci_log_is_plain_lines_with_time_left() -> None:
+    import io
+
+    from rich.console import Console
+
+    from apiconform.reporting.progress import progress
+
+    out = io.StringIO()
+    with progress(Console(file=out, force_terminal=False, width=200), 3, "runs") as advance:
+        for label in ("clean", "auth-ignored", "org-data-leak"):
+            advance(label)
+    lines = out.getvalue().splitlines()
+    assert [line.split(" (")[0] for line in lines] == ["runs: 1/3 done", "runs: 2/3 done", "runs: 3/3 done"]
+    assert "s left)" in lines[0] and "left" not in lines[-1] and "\x1b" not in out.getvalue()

@@ -9,6 +9,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from apiconform.reporting.progress import progress
 from apiconform.reporting.redaction import redact_text
 from apiconform.sandbox.defects import DEFECTS
 from apiconform.selfcheck.expectations import EXPECTED
@@ -144,12 +145,13 @@ def run_selfcheck(
 ) -> int:
     """Build, print and write the matrix; exit 0 only with every defect detected and no false alarm."""
     console = console or Console(width=max(Console().width, 130))
-    with console.status("running the suites against the sandbox, once clean and once per defect") as status:
+    total = 1 + len(defects if defects is not None else DEFECTS)  # the clean run and one per defect
+    with progress(console, total, "suite runs (clean, then one per defect)") as advance:
 
-        def progress(run: Run) -> None:
-            status.update(f"finished {run.defect} ({run.seconds:.0f} s)")
+        def finished(run: Run) -> None:
+            advance(f"{run.defect} {run.seconds:.0f} s")
 
-        matrix = build_matrix(defects, progress=progress)
+        matrix = build_matrix(defects, progress=finished)
     console.print(as_table(matrix))
     console.print(summary_line(matrix))
     reports.mkdir(parents=True, exist_ok=True)
