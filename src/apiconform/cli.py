@@ -76,6 +76,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             html=not args.no_html,
             fail_on_additive_drift=args.fail_on_additive_drift,
             history_limit=max(1, args.history_limit),
+            rule=args.rule,
             drift_baseline=args.drift_baseline,
             extra=tuple(args.extra),
         )
@@ -202,6 +203,7 @@ def _add_run(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="NAME",
         help="embedded target only: switch this defect on (repeatable)",
     )
+    run.add_argument("--rule", metavar="ID", help="only the tests of one rule: a check rule, or API:operationId")
     run.add_argument("--fail-on-additive-drift", action="store_true", help="additive drift fails the run too")
     run.add_argument("--drift-baseline", type=Path, metavar="PATH", help="compare answers with this saved baseline")
     run.add_argument("--reports", type=Path, metavar="DIR", help="report folder (default: reports/)")

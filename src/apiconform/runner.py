@@ -51,6 +51,7 @@ class RunOptions:
     html: bool = True
     fail_on_additive_drift: bool = False
     history_limit: int = HISTORY_LIMIT
+    rule: str | None = None  # only the tests that check this rule (a check rule, or API:operationId)
     drift_baseline: Path | None = None
     extra: tuple[str, ...] = field(default_factory=tuple)
 
@@ -140,6 +141,10 @@ def pytest_command(options: RunOptions, root: Path, config_path: Path | None) ->
         command.append("--allow-writes")
     if options.strict:
         command.append("--strict-grades")
+    if options.rule:
+        from apiconform.checks.coverage import keyword_for
+
+        command += ["-k", keyword_for(options.rule, root / SUITES)]
     for defect in options.defects:
         command += ["--sandbox-defect", defect]
     return [*command, *options.extra]
