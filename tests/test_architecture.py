@@ -168,3 +168,30 @@ def test_engine_names_no_shipped_vendor_api_operation_header_or_role() -> None:
             if found:
                 offenders.append(f"{path.relative_to(ROOT)}:{number}: {', '.join(sorted(set(found)))}")
     assert offenders == [], "vendor facts belong in contracts and target configuration:\n" + "\n".join(offenders)
+
+
+def test_nothing_a_run_writes_can_be_committed_by_accident() -> None:
+    """Every place a run, a test or a tool writes to is ignored by git, and none of it is tracked."""
+    import subprocess
+
+    written = [
+        "reports/results.json",
+        "reports/observed/embedded/sandbox.json",
+        "reports/.pytest_cache/v/cache/lastfailed",
+        "reports/drift.md",
+        "reports/golive.md",
+        "reports/allure-results/x-result.json",
+        "reports/html/index.html",
+        ".pytest_cache/v/cache/lastfailed",
+        ".hypothesis/examples/x",
+        ".schemathesis/crash.yaml",
+        ".venv/bin/python",
+        "node_modules/allure/package.json",
+        "src/apiconform/__pycache__/cli.cpython-311.pyc",
+    ]
+    ignored = subprocess.run(
+        ["git", "-C", str(ROOT), "check-ignore", "--no-index", *written], capture_output=True, text=True, check=False
+    ).stdout.split()
+    assert sorted(ignored) == sorted(written), sorted(set(written) - set(ignored))
+    tracked = subprocess.run(["git", "-C", str(ROOT), "ls-files"], capture_output=True, text=True, check=True).stdout
+    assert not [p for p in tracked.splitlines() if p.startswith((".schemathesis", ".hypothesis", "reports/html"))]
