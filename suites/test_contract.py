@@ -96,8 +96,7 @@ def test_boundary_violations_rejected(operation: Operation, env: str, target_ses
 
 @pytest.mark.rule(
     "read-only attributes cannot be written",
-    '002_21c12c8c54fabbce.txt: "read only | The attribute is set by the system and the user can neither set '
-    'nor modify it."',
+    'Using the REST API: "read only | The attribute is set by the system and the user can neither set nor modify it."',
 )
 def test_read_only_attributes_refused(operation: Operation, env: str, target_session: TargetSession) -> None:
     assert read_only_attributes_refused(target_session, env, operation) > 0  # type: ignore[arg-type]

@@ -1,4 +1,4 @@
-"""The access lifecycle (seed 001: contracts, approval, cancel, switch; seed 003: secret once, reset).
+"""The access lifecycle (akana-go-live: contracts, approval, cancel, switch; ibm-apic-plans: secret once, reset).
 
 Each test registers its own application through the portal API (so tests are independent), moves it
 through one part of the lifecycle and calls the API with its credentials. Only targets with a portal
@@ -48,7 +48,7 @@ def _portal(session: TargetSession, step: str) -> PortalClient:
     if session.target.portal is None:
         pytest.skip(
             f"target {session.target.name!r} has no portal API: verify by hand in the vendor portal "
-            f"{MANUAL[step]} (seeds 001/003)"
+            f"{MANUAL[step]} (akana-go-live, ibm-apic-plans)"
         )
     return PortalClient(session)
 
@@ -92,7 +92,7 @@ def _registered_secret(registration: Registration) -> SecretStr:
     return secret
 
 
-@pytest.mark.rule("the client secret is shown once, at registration", "003_8fdf1104dfad6f49.txt")
+@pytest.mark.rule("the client secret is shown once, at registration", "ibm-apic-plans")
 def test_secret_shown_once(target_session: TargetSession, api: str, env: Environment) -> None:
     portal = _portal(target_session, "secret")
     registration = _register(target_session, portal, env, False, "secret")
@@ -102,7 +102,7 @@ def test_secret_shown_once(target_session: TargetSession, api: str, env: Environ
 
 @pytest.mark.rule(
     "an access request under an open plan is activated and the new credentials work",
-    "001_b01efb95404991cf.txt",
+    "akana-go-live",
 )
 def test_activated_contract_accepted(target_session: TargetSession, api: str, env: Environment) -> None:
     portal = _portal(target_session, "activate")
@@ -113,7 +113,7 @@ def test_activated_contract_accepted(target_session: TargetSession, api: str, en
     rules.activated_contract_accepted(status, _label(target_session, env, api))
 
 
-@pytest.mark.rule("a reset client secret stops working at once; the new one works", "003_8fdf1104dfad6f49.txt")
+@pytest.mark.rule("a reset client secret stops working at once; the new one works", "ibm-apic-plans")
 def test_reset_secret_revokes_old(target_session: TargetSession, api: str, env: Environment) -> None:
     portal = _portal(target_session, "reset")
     registration = _register(target_session, portal, env, False, "reset")
@@ -130,7 +130,7 @@ def test_reset_secret_revokes_old(target_session: TargetSession, api: str, env: 
 
 @pytest.mark.rule(
     "a restricted plan's contract waits for approval; calls are refused until the admin approves",
-    "001_b01efb95404991cf.txt; 003_8fdf1104dfad6f49.txt",
+    "akana-go-live; ibm-apic-plans",
 )
 def test_pending_contract_refused(target_session: TargetSession, api: str, env: Environment) -> None:
     portal = _portal(target_session, "pending")
@@ -145,7 +145,7 @@ def test_pending_contract_refused(target_session: TargetSession, api: str, env: 
     rules.approved_contract_accepted(_call(target_session, env, api, app.client_id, secret), label)
 
 
-@pytest.mark.rule("a cancelled contract refuses the app's calls at once", "001_b01efb95404991cf.txt")
+@pytest.mark.rule("a cancelled contract refuses the app's calls at once", "akana-go-live")
 def test_cancelled_contract_refused(target_session: TargetSession, api: str, env: Environment) -> None:
     portal = _portal(target_session, "cancel")
     registration = _register(target_session, portal, env, False, "cancel")
@@ -160,7 +160,7 @@ def test_cancelled_contract_refused(target_session: TargetSession, api: str, env
     rules.cancelled_contract_refused(status, portal.get_contract(contract.contract_id), label)
 
 
-@pytest.mark.rule("switching environment cancels every contract of the old one", "001_b01efb95404991cf.txt")
+@pytest.mark.rule("switching environment cancels every contract of the old one", "akana-go-live")
 def test_switch_cancels_contracts(target_session: TargetSession, api: str, env: Environment) -> None:
     portal = _portal(target_session, "switch")
     others = [e for e in target_session.target.environments if e != env]

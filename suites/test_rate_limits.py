@@ -1,4 +1,4 @@
-"""Rate limits (seed 003 plans; vendor-facts.md: X-RateLimit-*, 429 body; RFC 6585 Retry-After).
+"""Rate limits (ibm-apic-plans: plans; X-RateLimit-*; the 429 body; RFC 6585 Retry-After).
 
 For each API and environment where the target has a ``small_plan`` credential (a plan with a small
 per-operation limit), spend the limit once on one cheap operation: the headers must count down,
@@ -141,7 +141,7 @@ def _check(session: TargetSession, api: str, env: Environment, spent: Spent) -> 
 @pytest.mark.rule(
     "a plan's per-operation limit: X-RateLimit-Remaining = Limit - calls made, 429 with Retry-After and the "
     "documented body past the limit, usage shows the calls",
-    "003_8fdf1104dfad6f49.txt; vendor-facts.md (X-RateLimit-*, 429 body); RFC 6585 section 4",
+    "ibm-apic-plans (limits, 429 body); the contract's X-RateLimit-* headers; RFC 6585 section 4",
 )
 def test_plan_limit_enforced(target_session: TargetSession, api: str, env: Environment) -> None:
     target_session.require_role(env, api, PURPOSE)

@@ -27,7 +27,7 @@ HERE = Path(__file__).resolve().parent
 CONTRACT = HERE / "contracts" / "northwind"
 OPENAPI = CONTRACT / "parcel-tracking.openapi.json"
 GUIDE_FILE = HERE / "docs" / "northwind-api.md"
-GUIDE = "Northwind Parcel Tracking API guide (examples/partner-api/docs/northwind-api.md)"
+GUIDE = "northwind-parcel-tracking-guide"  # its entry in contracts/sources.json names docs/northwind-api.md
 SCHEMA_BASE = "https://schemas.apiconform.dev/northwind/"
 FORM = {"content-type": "application/x-www-form-urlencoded"}
 

@@ -21,7 +21,7 @@ from apiconform.contracts.secret_fields import secret_field_names
 from apiconform.errors import ApiconformError, ConfigError
 from apiconform.observed import drift_run
 from apiconform.observed.recorder import ShapeRecorder
-from apiconform.reporting import allure_support, results
+from apiconform.reporting import allure_support, failure_block, results
 from apiconform.reporting.redaction import redact_text, register_secret_fields
 from apiconform.targets.budget import RequestBudget, SharedBudget
 from apiconform.targets.client import TargetClient, WriteBlocked
@@ -229,6 +229,8 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
+    if call.when != "teardown" and item.get_closest_marker("concern") is not None and _SESSION in item.config.stash:
+        allure_support.title_test(item, item.config.stash[_SESSION])  # after allure-pytest named it (setup)
     stopped = call.excinfo is not None and item.get_closest_marker("concern") is not None  # suite tests only
     if stopped and call.excinfo is not None and call.excinfo.errisinstance((WriteBlocked, RoleMissing)):
         report.outcome = "skipped"
@@ -257,12 +259,30 @@ def pytest_runtest_makereport(
         if grade is not None:
             item.user_properties.append(("apiconform_grade", grade))
         _judge_deviation(item, report, call)
-    if report.longrepr is not None and not report.skipped:
+        if report.failed:
+            _describe_failure(item, report, call, len(exchanges))
+    if report.longrepr is not None and not report.skipped and not failure_block.is_compact(report.longrepr):
         report.longrepr = redact_text(str(report.longrepr))
     report.sections = [(title, redact_text(content)) for title, content in report.sections]
     if report.when == "call" or (report.when == "setup" and not report.passed):
         results.record(item, report, call)
     return report
+
+
+def _describe_failure(
+    item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo[None], exchanges: int
+) -> None:
+    """A graded rule failure: JUnit properties, and the compact block (the traceback under ``-v``) with a one-line
+    message as the report (the traceback stays in Allure)."""
+    violation = call.excinfo.value if call.excinfo is not None else None
+    if not failure_block.applies(violation):
+        return
+    item.user_properties.extend(failure_block.properties(item, violation))
+    compact = failure_block.longrepr(item, call, report, exchanges)
+    if compact is not None:
+        if item.config.option.verbose < 1:
+            allure_support.attach_traceback(failure_block.traceback_text(report))
+        report.longrepr = compact
 
 
 def _judge_deviation(item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo[None]) -> None:
@@ -283,6 +303,7 @@ def _judge_deviation(item: pytest.Item, report: pytest.TestReport, call: pytest.
         reason = f"Skipped: {verdict.note()} [{violation.check}: {violation.message}]"
         report.longrepr = (str(item.path), item.location[1] or 0, redact_text(reason))
     else:
+        item.stash[failure_block.NOTE] = verdict.note()
         report.longrepr = f"{verdict.note()}\n{report.longrepr}"
 
 

@@ -147,6 +147,8 @@ def pytest_command(options: RunOptions, root: Path, config_path: Path | None) ->
         command += ["-k", keyword_for(options.rule, root / SUITES)]
     for defect in options.defects:
         command += ["--sandbox-defect", defect]
+    if not any(arg.startswith(("-v", "--verbose", "--tb", "-r")) for arg in options.extra):
+        command += ["--tb=no", "-rN"]  # the summary lists each failing rule once; -v shows every test's block
     return [*command, *options.extra]
 
 

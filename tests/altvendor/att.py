@@ -25,7 +25,7 @@ from tests.altvendor.att_data import Record, records_of
 from tests.altvendor.control import Control
 from tests.altvendor.responses import Refused, att_error, att_errors, json_response, media_type
 
-CHALLENGE = 'Basic realm="mule-realm"'  # MuleSoft's Client ID Enforcement in Basic mode (vendor-facts.md)
+CHALLENGE = 'Basic realm="mule-realm"'  # mulesoft-client-id-enforcement, Basic mode
 MAX_RECORDS = 5
 STATES = {"texas": "TX", "minnesota": "MN", "louisiana": "LA", "california": "CA", "new york": "NY"}
 

@@ -43,7 +43,8 @@ CANDIDATES: tuple[tuple[str, Any], ...] = (
     ("object", {}),
 )
 
-SOURCE_PATTERN = re.compile(r"(\d{3}_[0-9a-f]{16}\.txt|\bseed\b|vendor-facts\.md|\bRFC\b|https?://)", re.IGNORECASE)
+# a source the reader can follow without the registry: a standard or a link (registry ids: contracts.sources)
+SOURCE_PATTERN = re.compile(r"(\bRFC\b|https?://)", re.IGNORECASE)
 
 
 def iter_openapi_schemas(node: Any, pointer: str = "") -> Iterator[tuple[str, JSON]]:

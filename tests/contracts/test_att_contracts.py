@@ -15,7 +15,7 @@ RESPONSE = "att/end-customer-lookup-response.json"
 RECORD = "att/end-customer.json"
 ERROR = "att/error.json"
 
-# 004_986340a3ec2669ec.txt, "Sample Request" and "Associated Response", verbatim.
+# att-ordering-api (schemas/sources.json), "Sample Request" and "Associated Response", verbatim.
 SEED_REQUEST: dict[str, Any] = {
     "accountName": "Texas",
     "address": {"street": "Pecan", "city": "Houston", "state": "Texas", "country": "USA", "zipCode": "70800"},

@@ -96,7 +96,7 @@ def test_create_body_with_name_and_type_is_accepted(endpoint_type: str) -> None:
 
 
 def test_create_body_may_be_empty() -> None:
-    # vendor-facts.md: "A POST with no fields still sends {}"
+    # carrierx-rest-api: "A POST with no fields still sends {}"
     assert validator_for("carrierx/endpoint-create.json").is_valid({})
 
 
@@ -123,7 +123,7 @@ def test_endpoint_requires_uuid_sid_and_hosted_credentials() -> None:
         **endpoint,
         "properties": {k: v for k, v in endpoint["properties"].items() if k != "login"},
     }
-    assert not validator.is_valid(without_login)  # seed 002: each application endpoint has a login/password
+    assert not validator.is_valid(without_login)  # carrierx-rest-api: each endpoint has a login/password
 
 
 # list envelope ---------------------------------------------------------------------------------------------

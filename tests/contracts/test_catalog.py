@@ -79,7 +79,13 @@ def test_portal_rules_are_readable(rules: list[Rule]) -> None:
 
 
 def test_markdown_has_a_section_per_api_and_a_table_per_operation(rules: list[Rule]) -> None:
-    text = render_markdown(rules)
+    text, sources = render_markdown(rules).split("\n## Sources\n")
+    assert (
+        "| att-ordering-api | AT&T | AT&T Alliance Ordering API | "
+        "<https://devex-web.att.com/order/docs/get-started-with-ordering-api> |" in sources
+    )
+    assert "| akana-go-live |" in sources and "no URL recorded" in sources  # a document with no public page
+    assert "[RFC 6749](https://www.rfc-editor.org/rfc/rfc6749)" in text  # a standard keeps its name, gains a link
     sections = re.findall(r"^## (\S+)$", text, flags=re.MULTILINE)
     assert sections == sorted({r.api for r in rules})
     operations = {(r.api, r.operation) for r in rules}

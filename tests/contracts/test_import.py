@@ -25,6 +25,7 @@ from schemathesis.core.result import Err, Ok
 from apiconform.contracts import importer
 from apiconform.contracts.import_document import HTTP_METHODS, derive_operation_id
 from apiconform.contracts.importer import UPGRADER, ImportReport, add_import_parser, import_contract, node_root
+from apiconform.contracts.sources import read_registry, resolve
 from apiconform.errors import ConfigError
 from tests.contracts._schema_walk import SOURCE_PATTERN, iter_openapi_schemas, iter_properties
 
@@ -32,7 +33,7 @@ FIXTURES = Path(__file__).parent / "import_fixtures"
 PARCEL = FIXTURES / "parcel-tracking.yaml"
 FLEET = FIXTURES / "fleetwise-telematics.json"
 FLEET_URL = "https://developer.fleetwise.example.com/openapi.json"
-PARCEL_ORIGIN = "Parcel Tracking Partner API 2.4.0 (parcel-tracking.yaml)"
+PARCEL_ORIGIN = "parcel-tracking-partner-api"  # the sources.json id, after the document title
 EVENTS_ID = "getParcelsByTrackingNumberEvents"
 
 converter = pytest.mark.skipif(
@@ -128,19 +129,26 @@ def test_every_operation_and_property_has_x_source(imported: dict[str, tuple[Imp
     for where, schema in iter_openapi_schemas(document):
         missing += [pointer for pointer, prop in iter_properties(schema, where) if not prop.get("x-source")]
     assert not missing
-    if key == "fleet":  # with --source-url, the self-tests' provenance rule accepts every generated source
+    if key == "fleet":  # with --source-url, every generated source leads to a URL (its sources.json entry)
+        report, _ = imported[key]
+        registry = {e.id: e for e in read_registry(report.output.parents[1] / "sources.json")}
         sources = [op["x-source"] for item in document["paths"].values() for op in item.values()]
-        assert all(SOURCE_PATTERN.search(s) for s in sources)
+        linked = [
+            s
+            for s in sources
+            if SOURCE_PATTERN.search(s) or any(c.source and c.source.url for c in resolve(s, registry))
+        ]
+        assert linked == sources
 
 
 @converter
 def test_generated_sources_name_the_document_and_the_place(imported: dict[str, tuple[ImportReport, JSON]]) -> None:
     _, document = imported["parcel"]
     events = document["paths"]["/parcels/{trackingNumber}/events"]["get"]
-    assert events["x-source"] == f"{PARCEL_ORIGIN}, {EVENTS_ID}: imported from the vendor's document"
+    assert events["x-source"] == f"{PARCEL_ORIGIN}: {EVENTS_ID}, imported from the vendor's document"
     delivery = document["components"]["schemas"]["Parcel"]["properties"]["estimatedDelivery"]
     pointer = "#/components/schemas/Parcel/properties/estimatedDelivery"
-    assert delivery["x-source"] == f"{PARCEL_ORIGIN}, {pointer}: imported from the vendor's document"
+    assert delivery["x-source"] == f"{PARCEL_ORIGIN}: {pointer}, imported from the vendor's document"
     example = document["paths"]["/parcels/{trackingNumber}"]["get"]["responses"]["200"]["content"]
     assert "x-source" not in json.dumps(example["application/json"]["examples"])  # data is never annotated
 
@@ -262,5 +270,8 @@ def test_cli_parser_runs_the_import(tmp_path: Path, capsys: pytest.CaptureFixtur
     args = parser.parse_args([*argv, "--force", "--title", "Fleetwise API reference"])
     assert args.handler(args) == 0
     document = json.loads((tmp_path / "fleetwise" / "fleet.openapi.json").read_text(encoding="utf-8"))
-    assert document["info"]["x-source"].startswith(f"Fleetwise API reference ({FLEET_URL})")
+    assert document["info"]["x-source"].startswith("fleetwise-api-reference: ")
+    registry = json.loads((tmp_path / "sources.json").read_text(encoding="utf-8"))["sources"]
+    entry = next(e for e in registry if e["id"] == "fleetwise-api-reference")
+    assert entry["title"] == "Fleetwise API reference" and entry["url"] == FLEET_URL
     assert parser.parse_args(["import", "f.yaml", "--name", "n"]).into == Path("contracts")

@@ -29,6 +29,7 @@ from apiconform.contracts import (
     schemas_dir,
     validator_for,
 )
+from apiconform.contracts.sources import problems, resolve
 
 from ._schema_walk import (
     SOURCE_PATTERN,
@@ -74,9 +75,12 @@ def _source_problem(source: Any) -> str | None:
     """Why an ``x-source`` value is not acceptable, or None when it names a source or an assumption."""
     if not isinstance(source, str) or not source.strip():
         return "missing or empty x-source"
-    if source.startswith("assumption:") or SOURCE_PATTERN.search(source):
+    found = problems(source)
+    if found:
+        return f"x-source does not resolve ({'; '.join(found)}): {source!r}"
+    if source.startswith("assumption:") or SOURCE_PATTERN.search(source) or any(c.resolved for c in resolve(source)):
         return None
-    return f"x-source names no seed, vendor-facts.md, RFC or URL and is not an assumption: {source!r}"
+    return f"x-source cites no sources.json entry, RFC or URL and is not an assumption: {source!r}"
 
 
 # (a) metaschema and conventions ---------------------------------------------------------------------------

@@ -271,7 +271,7 @@ def invalid_token_is_refused(response: httpx.Response, bundled: JSON, op: Operat
 
 
 def insufficient_scope_is_forbidden(response: httpx.Response, bundled: JSON, op: Operation, scope: str) -> None:
-    """A token without the operation's scope is 403 ``insufficient_scope`` (seed 002: "not authorized to
+    """A token without the operation's scope is 403 ``insufficient_scope`` (Using the REST API: "not authorized to
     make a specific request"; RFC 6750 3.1), in the challenge and in the body."""
     _expect_status(
         "insufficient_scope_is_forbidden",

@@ -1,6 +1,6 @@
 """Environment separation: credentials and data of sandbox and production never cross.
 
-Seed 000 (000_2f66a903044d6bbc.txt): "The Client ID and Client Secret are unique to each of the API Sandbox
+API essentials: "The Client ID and Client Secret are unique to each of the API Sandbox
 and Production environments" and "do not use the same Application for connecting to both the
 Production and Sandbox environments". A production API that accepts sandbox credentials lets test code
 touch live lines; a production API that answers with sandbox records returns fiction to customers. Every
@@ -19,10 +19,10 @@ from apiconform.reporting.redaction import redact_text
 from apiconform.targets.session import Operation
 
 SEED_000_UNIQUE = (
-    '000_2f66a903044d6bbc.txt: "The Client ID and Client Secret are unique to each of the API Sandbox and '
+    'API essentials: "The Client ID and Client Secret are unique to each of the API Sandbox and '
     'Production environments"'
 )
-SEED_000_APPS = '000_2f66a903044d6bbc.txt: "You cannot use the same client application for Sandbox and Production"'
+SEED_000_APPS = 'API essentials: "You cannot use the same client application for Sandbox and Production"'
 
 
 def _received(response: httpx.Response) -> str:
@@ -33,7 +33,7 @@ def credentials_bound_to_environment(
     response: httpx.Response, op: Operation, what: str, issued_in: str, sent_to: str
 ) -> None:
     """Credentials (API keys, Basic login, token, token-endpoint login) of one environment are 401 in the
-    other: each environment has its own applications and secrets (seed 000)."""
+    other: each environment has its own applications and secrets (API essentials)."""
     if response.status_code != 401:
         breach(
             ContractViolation(
@@ -63,7 +63,7 @@ def records_do_not_cross_environments(
     target_env: str,
 ) -> None:
     """The records one environment returns for its published test inputs never appear in the other's answer
-    to the same request: production data is real customers, sandbox data is fixtures (seed 000, seed 004)."""
+    to the same request: production data is real customers, sandbox data is fixtures (API essentials)."""
     shared = sorted(set(source_ids) & set(target_ids))
     if shared:
         breach(

@@ -1,6 +1,6 @@
 """Organisation isolation: one organisation never sees another's records, directly, listed or in any field.
 
-Seed 000 (a gateway vendor's developer guide): "the responses we provide will be assigned to the
+API essentials: "the responses we provide will be assigned to the
 registered organisation name". What "not found" looks like is the operation's documented 404 (a 404 rather
 than a 403 also hides that the record exists); an operation documenting no 404 may answer 403 instead.
 Every function raises ``ContractViolation(Category.ISOLATION, ...)`` named after its rule.
@@ -16,9 +16,7 @@ from apiconform.checks.failures import Category, ContractViolation, breach
 from apiconform.reporting.redaction import redact_text
 from apiconform.targets.session import Operation
 
-SEED_000_ORG = (
-    '000_2f66a903044d6bbc.txt: "the responses we provide will be assigned to the registered organisation name"'
-)
+SEED_000_ORG = 'API essentials: "the responses we provide will be assigned to the registered organisation name"'
 
 
 def foreign_record_is_invisible(response: httpx.Response, op: Operation) -> None:

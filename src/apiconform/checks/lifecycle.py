@@ -1,4 +1,4 @@
-"""Access-lifecycle rules (seed 001: contracts, approval, cancel, switch; seed 003: secret shown once, reset).
+"""Access-lifecycle rules (akana-go-live: contracts, approval, cancel, switch; ibm-apic-plans: secret once, reset).
 
 The suite drives the portal and calls the API with the new application's credentials; each function
 checks one documented rule on what came back and raises a ``ContractViolation`` (lifecycle-defect).
@@ -15,18 +15,16 @@ from pydantic import SecretStr
 
 from apiconform.checks.failures import Category, ContractViolation, breach
 
-SEED_SECRET_ONCE = '003_8fdf1104dfad6f49.txt: "Make a note of your client secret because it is displayed only once"'
-SEED_RESET = '003_8fdf1104dfad6f49.txt: "You can reset your client secret"'
-SEED_ACTIVATED = '001_b01efb95404991cf.txt: "If the request is automatically approved, the post status is Activated."'
+SEED_SECRET_ONCE = 'ibm-apic-plans: "Make a note of your client secret because it is displayed only once"'
+SEED_RESET = 'ibm-apic-plans: "You can reset your client secret"'
+SEED_ACTIVATED = 'akana-go-live: "If the request is automatically approved, the post status is Activated."'
 SEED_PENDING = (
-    '001_b01efb95404991cf.txt: "If the request is not approved, the status is Pending Approval." / '
-    '003_8fdf1104dfad6f49.txt: "Some plans are restricted and require you to request access"'
+    'akana-go-live: "If the request is not approved, the status is Pending Approval." / '
+    'ibm-apic-plans: "Some plans are restricted and require you to request access"'
 )
-SEED_APPROVED = (
-    '001_b01efb95404991cf.txt: "Upon approval by the API Admin, the API Access Request status changes to Active."'
-)
-SEED_CANCEL = '001_b01efb95404991cf.txt: "You can deactivate app access at any time." (Cancel)'
-SEED_SWITCH = '001_b01efb95404991cf.txt: "Note that contracts are cancelled when you switch environments."'
+SEED_APPROVED = 'akana-go-live: "Upon approval by the API Admin, the API Access Request status changes to Active."'
+SEED_CANCEL = 'akana-go-live: "You can deactivate app access at any time." (Cancel)'
+SEED_SWITCH = 'akana-go-live: "Note that contracts are cancelled when you switch environments."'
 REFUSED_CONTRACT = "HTTP 403 (gateway: the application's contract is not activated)"
 
 
@@ -63,7 +61,7 @@ def secret_shown_at_registration(secret: SecretStr | None, keys: Iterable[str], 
 
 
 def secret_shown_once(app_view: dict[str, Any], secret: SecretStr, operation: str) -> None:
-    """Reading the app later never returns the client secret (seed 003: displayed only once)."""
+    """Reading the app later never returns the client secret (ibm-apic-plans: displayed only once)."""
     leaked = "client_secret" in app_view or secret.get_secret_value() in repr(app_view)
     if leaked:
         breach(
@@ -80,7 +78,7 @@ def secret_shown_once(app_view: dict[str, Any], secret: SecretStr, operation: st
 
 
 def access_activated(contract: ContractLike, operation: str) -> None:
-    """An access request under an open plan is activated at once (seed 001)."""
+    """An access request under an open plan is activated at once (akana-go-live)."""
     if contract.status != "activated":
         breach(
             ContractViolation(
@@ -96,7 +94,7 @@ def access_activated(contract: ContractLike, operation: str) -> None:
 
 
 def contract_pending_for_restricted_plan(contract: ContractLike, operation: str) -> None:
-    """An access request under a restricted plan waits for the admin (seed 001 / 003)."""
+    """An access request under a restricted plan waits for the admin (akana-go-live, ibm-apic-plans)."""
     if contract.status != "pending_approval":
         breach(
             ContractViolation(
@@ -128,7 +126,7 @@ def call_accepted(status: int, check: str, situation: str, source: str, operatio
 
 
 def activated_contract_accepted(status: int, operation: str) -> None:
-    """New credentials work as soon as the contract is activated (seed 001)."""
+    """New credentials work as soon as the contract is activated (akana-go-live)."""
     call_accepted(
         status,
         "activated_contract_accepted",
@@ -139,7 +137,7 @@ def activated_contract_accepted(status: int, operation: str) -> None:
 
 
 def reset_secret_revokes_old(status_old: int, status_new: int, operation: str) -> None:
-    """After a reset the old secret is refused at once (401) and the new one works (seed 003)."""
+    """After a reset the old secret is refused at once (401) and the new one works (ibm-apic-plans)."""
     if status_old != 401:
         breach(
             ContractViolation(
@@ -156,7 +154,7 @@ def reset_secret_revokes_old(status_old: int, status_new: int, operation: str) -
 
 
 def pending_contract_refused(status: int, operation: str) -> None:
-    """Calls under a contract pending approval are refused with 403 (seed 001; vendor-facts.md [I])."""
+    """Calls under a contract pending approval are refused with 403 (akana-go-live; the 403 is inferred)."""
     if status != 403:
         breach(
             ContractViolation(
@@ -172,7 +170,7 @@ def pending_contract_refused(status: int, operation: str) -> None:
 
 
 def approved_contract_accepted(status: int, operation: str) -> None:
-    """Once the admin approves, the same credentials are served (seed 001)."""
+    """Once the admin approves, the same credentials are served (akana-go-live)."""
     call_accepted(
         status,
         "approved_contract_accepted",
@@ -183,7 +181,7 @@ def approved_contract_accepted(status: int, operation: str) -> None:
 
 
 def cancelled_contract_refused(status: int, contract: ContractLike, operation: str) -> None:
-    """A cancelled contract shows cancelled and its calls are refused with 403 (seed 001)."""
+    """A cancelled contract shows cancelled and its calls are refused with 403 (akana-go-live)."""
     if contract.status != "cancelled":
         breach(
             ContractViolation(
@@ -211,7 +209,7 @@ def cancelled_contract_refused(status: int, contract: ContractLike, operation: s
 
 
 def switch_cancels_contracts(contracts: Iterable[ContractLike], old_status: int, operation: str) -> None:
-    """Switching environment cancels every contract of the old one, whose calls are refused (seed 001)."""
+    """Switching environment cancels every contract of the old one, whose calls are refused (akana-go-live)."""
     still = [f"{c.api}: {c.status}" for c in contracts if c.status != "cancelled"]
     if still:
         breach(

@@ -1,4 +1,4 @@
-"""Rate-limit rules (seed 003 plans; the X-RateLimit-* header family and the 429 the contract documents; RFC 6585).
+"""Rate-limit rules (ibm-apic-plans: plans; the X-RateLimit-* headers and the 429 the contract documents; RFC 6585).
 
 The suite spends the limited role's quota on one operation and hands the answers here as
 ``LimitCall`` records; each function checks one documented rule and raises a ``ContractViolation``
@@ -23,13 +23,13 @@ from apiconform.targets.session import Operation, TargetSession
 JSON = dict[str, Any]
 
 SEED_PLANS = (
-    '003_8fdf1104dfad6f49.txt: "Rate limits specify how many calls an app is allowed to make '
-    'during a specified time interval"'
+    'ibm-apic-plans: "Rate limits specify how many calls an app is allowed to make during a specified time interval"'
 )
-SEED_USAGE = '003_8fdf1104dfad6f49.txt: "you can see the usage compared to the rate limit of the plan"'
+SEED_USAGE = 'ibm-apic-plans: "you can see the usage compared to the rate limit of the plan"'
 SOURCE_HEADERS = "the success responses' documented X-RateLimit-Limit/Remaining/Reset headers"
 SOURCE_RETRY_AFTER = (
-    "RFC 6585 section 4 / RFC 9110 10.2.3: 429 with Retry-After in delay-seconds; ARCHITECTURE.md: 429 gw + Retry-After"
+    "RFC 6585 section 4 / RFC 9110 10.2.3: 429 with Retry-After in delay-seconds; "
+    "assumption: the gateway's 429 carries Retry-After"
 )
 MAX_CHECKED_LIMIT = 50
 _DELAY_SECONDS = re.compile(r"^[0-9]+$")
@@ -203,7 +203,7 @@ def window_rolled_over(calls: list[LimitCall]) -> bool:
 
 
 def remaining_counts_down(calls: list[LimitCall], limit: int, operation: str) -> None:
-    """X-RateLimit-Remaining = Limit - calls made in the window, one less per call (seed 003)."""
+    """X-RateLimit-Remaining = Limit - calls made in the window, one less per call (ibm-apic-plans)."""
     served = [c for c in calls if not c.refused]
     for call in served:
         if call.limit != limit or call.remaining is None:
@@ -251,7 +251,7 @@ def remaining_counts_down(calls: list[LimitCall], limit: int, operation: str) ->
 
 
 def limit_enforced_with_429(calls: list[LimitCall], limit: int, operation: str) -> None:
-    """A call past the plan's limit in the window is refused with 429, and no earlier one is (seed 003)."""
+    """A call past the plan's limit in the window is refused with 429, and no earlier one is (ibm-apic-plans)."""
     refused = next((c for c in calls if c.refused), None)
     served = [c for c in calls if not c.refused]
     if refused is None:
@@ -331,7 +331,7 @@ def too_many_requests_documented(
 
 
 def usage_matches_calls(usage: list[Any], api: str, operation_id: str, made: int, limit: int, operation: str) -> None:
-    """The portal's usage shows the calls made in the window against the plan's limit (seed 003).
+    """The portal's usage shows the calls made in the window against the plan's limit (ibm-apic-plans).
 
     ``usage`` holds ``UsageItem``-like objects (api, operation, calls, limit, remaining).
     """

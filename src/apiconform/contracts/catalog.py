@@ -22,6 +22,7 @@ from rich.table import Table
 
 from apiconform.contracts.grades import GRADES, Grade, grade_of_source, node_grade, weakest
 from apiconform.contracts.loader import ApiDocument, api_documents
+from apiconform.contracts.sources import Source, cited, describe, problems
 
 JSON = dict[str, Any]
 
@@ -366,7 +367,7 @@ def render_table(rules: list[Rule]) -> Table:
         for operation, op_rules in operations.items():
             for index, rule in enumerate(op_rules):
                 heading = f"[bold]{escape(api)}[/bold]\n{escape(operation)}" if index == 0 else ""
-                source = escape(rule.source)
+                source = escape(describe(rule.source, _dash_link))
                 table.add_row(
                     heading,
                     escape(rule.location),
@@ -387,7 +388,40 @@ def render_check_rules() -> Table:
         table.add_column(column, overflow="fold", ratio=ratio)
     for rule in CHECK_RULES:
         grades = ", ".join(str(g) for g in rule.grades)
-        table.add_row(escape(rule.check), rule.concern, escape(rule.rule), grades, escape(rule.source))
+        source = escape(describe(rule.source, _dash_link))
+        table.add_row(escape(rule.check), rule.concern, escape(rule.rule), grades, source)
+    return table
+
+
+def _dash_link(title: str, url: str) -> str:
+    """``Title — https://...``: a document and its link in a terminal cell."""
+    return f"{title} — {url}"
+
+
+def _markdown_link(title: str, url: str) -> str:
+    return f"[{title}]({url})"
+
+
+def _sources_cited(rules: list[Rule]) -> list[Source]:
+    """The registry entries the contracts' rules and the checks' rules cite."""
+    from apiconform.checks.rules import CHECK_RULES
+
+    return cited([*(r.source for r in rules), *(r.source for r in CHECK_RULES)])
+
+
+def render_sources(rules: list[Rule]) -> Table:
+    """The documents cited: id, vendor, title, link (or why there is none) and the day they were read."""
+    table = Table(title="sources cited")
+    for column, ratio in (("Id", 2), ("Vendor", 2), ("Title", 3), ("Link", 4), ("Read", 1)):
+        table.add_column(column, overflow="fold", ratio=ratio)
+    for entry in _sources_cited(rules):
+        table.add_row(
+            escape(entry.id),
+            escape(entry.vendor),
+            escape(entry.title),
+            escape(entry.url or "no URL recorded"),
+            entry.read,
+        )
     return table
 
 
@@ -410,8 +444,16 @@ def render_markdown(rules: list[Rule]) -> str:
         lines += [f"## {api}", ""]
         for operation, op_rules in operations.items():
             lines += [f"### {operation}", "", "| location | rule | grade | source |", "| --- | --- | --- | --- |"]
-            lines += [f"| {_cell(r.location)} | {_cell(r.rule)} | {r.grade} | {_cell(r.source)} |" for r in op_rules]
+            lines += [
+                f"| {_cell(r.location)} | {_cell(r.rule)} | {r.grade} | {_cell(describe(r.source, _markdown_link))} |"
+                for r in op_rules
+            ]
             lines.append("")
+    lines += ["## Sources", "", "| id | vendor | title | link | read |", "| --- | --- | --- | --- | --- |"]
+    for entry in _sources_cited(rules):
+        link = f"<{entry.url}>" if entry.url else "no URL recorded"
+        lines.append(f"| {entry.id} | {_cell(entry.vendor)} | {_cell(entry.title)} | {link} | {entry.read} |")
+    lines.append("")
     return "\n".join(lines)
 
 
@@ -428,6 +470,7 @@ def run_catalog(markdown: Path | None) -> int:
     console.print(render_table(rules))
     console.print(check_summary(), highlight=False, soft_wrap=True)
     console.print(render_check_rules())
+    console.print(render_sources(rules))
     if markdown is not None:
         markdown.parent.mkdir(parents=True, exist_ok=True)
         markdown.write_text(render_markdown(rules), encoding="utf-8")
@@ -437,5 +480,10 @@ def run_catalog(markdown: Path | None) -> int:
         console.print(f"{len(missing)} rules have no source (add x-source to the schema or operation):")
         for rule in missing:
             console.print(f"  {rule.api} {rule.operation} {rule.location}: {rule.rule}", markup=False)
-        return 1
-    return 0
+    unresolved = {text: problems(text) for text in dict.fromkeys(rule.source for rule in rules)}
+    unresolved = {text: found for text, found in unresolved.items() if found}
+    if unresolved:
+        console.print(f"{len(unresolved)} sources do not resolve (add the document to a sources.json or fix the id):")
+        for text, found in unresolved.items():
+            console.print(f"  {text}: {'; '.join(found)}", markup=False)
+    return 1 if missing or unresolved else 0

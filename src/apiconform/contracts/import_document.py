@@ -145,13 +145,13 @@ def add_operation_ids(document: JSON) -> list[str]:
 
 
 def add_sources(document: JSON, origin: str) -> None:
-    """An ``x-source`` naming ``origin`` on every operation and schema property that has none."""
+    """An ``x-source`` citing ``origin`` (a sources.json id) on every operation and schema property that has none."""
     for op in iter_operations(document):
-        op.node.setdefault("x-source", f"{origin}, {op.node['operationId']}: {IMPORTED}")
+        op.node.setdefault("x-source", f"{origin}: {op.node['operationId']}, {IMPORTED}")
     for where, schema in iter_document_schemas(document, "#"):
         for pointer, prop in iter_properties(schema, where):
             if isinstance(prop, dict):
-                prop.setdefault("x-source", f"{origin}, {pointer}: {IMPORTED}")
+                prop.setdefault("x-source", f"{origin}: {pointer}, {IMPORTED}")
 
 
 def external_refs(node: Any) -> list[str]:

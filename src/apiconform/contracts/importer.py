@@ -108,7 +108,7 @@ def import_contract(
     if output.exists() and not overwrite:
         raise ConfigError(f"{output} already exists; pass --force (overwrite=True) to replace it, or choose --name")
 
-    origin = f"{label} ({source_url or source.name})"
+    origin = source_id(title or str(info["title"]))
     added = walk.add_operation_ids(document)
     walk.add_sources(document, origin)
     info.setdefault("x-source", f"{origin}: {walk.IMPORTED}")
@@ -122,6 +122,7 @@ def import_contract(
     partial = output.with_name(output.name + ".partial")
     partial.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     partial.replace(output)
+    register_source(into, origin, vendor, label, source, source_url)
 
     operations = list(walk.iter_operations(document))
     return ImportReport(
@@ -135,6 +136,35 @@ def import_contract(
         operation_ids_added=tuple(added),
         warnings=tuple(_warnings(document, source, source_url)),
     )
+
+
+def source_id(title: str) -> str:
+    """The registry id of an imported document, after its title: ``Parcel Tracking API`` -> ``parcel-tracking-api``."""
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+    return slug if slug[:1].isalpha() else f"doc-{slug}".rstrip("-")
+
+
+def register_source(into: Path, ident: str, vendor: str, title: str, source: Path, source_url: str | None) -> Path:
+    """Record the imported document in ``<into>/sources.json`` (replacing an entry of the same id), so the
+    x-source the import writes resolves (``apiconform.contracts.sources``)."""
+    from apiconform.contracts.sources import REGISTRY, read_registry
+
+    path = into / REGISTRY
+    entries: list[JSON] = []
+    if path.is_file():
+        read_registry(path)  # a broken registry is reported, never overwritten
+        entries = json.loads(path.read_text(encoding="utf-8"))["sources"]
+    entry: JSON = {"id": ident, "vendor": vendor, "title": title, "read": datetime.now(UTC).date().isoformat()}
+    if source_url and source_url.startswith("https://"):
+        entry["url"] = source_url
+    else:
+        entry["note"] = f"imported from {source_url or source.name}; no public https URL given (--source-url)"
+    entries = [e for e in entries if e.get("id") != ident] + [entry]
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps({"sources": entries}, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    partial.replace(path)
+    read_registry(path)
+    return path
 
 
 def openapi_version(document: JSON, source: Path) -> str:
@@ -217,7 +247,7 @@ def _warnings(document: JSON, source: Path, source_url: str | None) -> list[str]
     found = []
     if not source_url:
         found.append(
-            f"no --source-url: each x-source names only the file {source.name}; "
+            f"no --source-url: the sources.json entry names only the file {source.name}; "
             "pass the URL of the vendor's documentation so every rule can be traced"
         )
     if not document.get("servers"):
@@ -247,7 +277,10 @@ def add_import_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
     parser.add_argument("--into", type=Path, default=Path("contracts"), metavar="DIR", help="(default: contracts)")
     parser.add_argument("--vendor", help="vendor folder (default: first word of info.title)")
     parser.add_argument("--source-url", metavar="URL", help="where the vendor publishes the document")
-    parser.add_argument("--title", help="document title for x-source (default: info.title and info.version)")
+    parser.add_argument(
+        "--title",
+        help="document title for the sources.json entry x-source cites (default: info.title and info.version)",
+    )
     parser.add_argument("--force", action="store_true", help="replace an existing output file")
     parser.set_defaults(handler=run_import)
     return parser

@@ -90,6 +90,50 @@ def api_of(node: pytest.Item) -> str | None:
     return getattr(op, "api", None)
 
 
+def environment_of(node: pytest.Item) -> str | None:
+    """Where the test sent its requests: ``env``, or ``from -> to`` for a pair of environments."""
+    params = _params(node)
+    pair = params.get("pair")
+    if isinstance(pair, tuple | list) and len(pair) == 2:
+        return f"{pair[0]} -> {pair[1]}"
+    env = params.get("env")
+    return str(getattr(env, "name", env)) if env is not None else None
+
+
+def _rule_text(node: pytest.Item) -> str:
+    """The sentence the test stands for: its rule marker, else its docstring's first line, else its name."""
+    rule = node.get_closest_marker("rule")
+    if rule and rule.args:
+        return " ".join(str(rule.args[0]).split())
+    function = getattr(node, "function", None)
+    doc = (getattr(function, "__doc__", None) or "").strip()
+    if doc:
+        return " ".join(doc.split("\n\n")[0].split()).rstrip(".")
+    name = getattr(node, "originalname", None) or node.name.split("[")[0]
+    return name.removeprefix("test_").replace("_", " ")
+
+
+def title_of(node: pytest.Item, session: TargetSession | None) -> str:
+    """A title that reads as a sentence: "<API document title>, <environment>: <rule> (<operation>, <variant>)"."""
+    api = api_of(node)
+    documents = session.documents if session is not None else {}
+    where = [documents[api].title if api and api in documents else (api or "")]
+    where.append(environment_of(node) or "")
+    params = _params(node)
+    qualifiers = []
+    operation = params.get("operation")
+    if operation is not None:
+        qualifiers.append(str(getattr(operation, "label", None) or operation))
+    variant = params.get("variant")
+    if variant is not None and str(variant) != "main":
+        qualifiers.append(str(variant).replace("-", " ").replace("_", " "))
+    prefix = ", ".join(part for part in where if part)
+    title = f"{prefix}: {_rule_text(node)}" if prefix else _rule_text(node)
+    if qualifiers:
+        title += f" ({'; '.join(qualifiers)})"
+    return redact_text(title)[:300]
+
+
 def label_test(node: pytest.Item, session: TargetSession) -> None:
     concern_marker = node.get_closest_marker("concern")
     concern = str(concern_marker.args[0]) if concern_marker else "other"
@@ -102,6 +146,7 @@ def label_test(node: pytest.Item, session: TargetSession) -> None:
         allure.dynamic.epic(VENDORS.get(api.split("-")[0], api))
         allure.dynamic.feature(api)
     allure.dynamic.story(concern)
+    allure.dynamic.parameter("pytest id", node.nodeid, excluded=True)  # the title (title_test) replaces the name
     allure.dynamic.severity(SEVERITY.get(concern, allure.severity_level.NORMAL))
     allure.dynamic.label("target", session.target.name)
     for key, value in _params(node).items():
@@ -109,6 +154,12 @@ def label_test(node: pytest.Item, session: TargetSession) -> None:
     rule = node.get_closest_marker("rule")
     if rule and len(rule.args) > 1:
         allure.dynamic.label("rule_source", str(rule.args[1])[:200])
+
+
+def title_test(node: pytest.Item, session: TargetSession | None) -> None:
+    """The sentence title (``title_of``). Called from the report hook: allure-pytest names the test after setup,
+    so a title set in a fixture would be overwritten."""
+    allure.dynamic.title(title_of(node, session))
 
 
 def label_grades(grades: list[Any]) -> None:
@@ -131,7 +182,9 @@ def describe_rule(item: pytest.Item) -> None:
     rule = item.get_closest_marker("rule")
     if rule and rule.args:
         source = rule.args[1] if len(rule.args) > 1 else ""
-        item.add_marker(pytest.mark.allure_description(f"Rule: {rule.args[0]}\n\nSource: {source}"))
+        from apiconform.contracts.sources import describe
+
+        item.add_marker(pytest.mark.allure_description(f"Rule: {rule.args[0]}\n\nSource: {describe(str(source))}"))
 
 
 def attach_exchanges(exchanges: list[Exchange]) -> None:
@@ -140,6 +193,12 @@ def attach_exchanges(exchanges: list[Exchange]) -> None:
         allure.attach(exchange.request_text(), f"{prefix} request", allure.attachment_type.TEXT)
         allure.attach(exchange.response_text(), f"{prefix} response", allure.attachment_type.TEXT)
         allure.attach(exchange.curl(), f"{prefix} curl", allure.attachment_type.TEXT)
+
+
+def attach_traceback(text: str) -> None:
+    """pytest's traceback of a failure whose terminal report is the compact block (it stays in Allure)."""
+    if text:
+        allure.attach(redact_text(text), "full traceback", allure.attachment_type.TEXT)
 
 
 def _versions() -> dict[str, str]:

@@ -377,7 +377,19 @@ def is_secret_name(name: str) -> bool:
 
 
 # -- text --------------------------------------------------------------------------------------------------
+_PATH_SEGMENT = re.compile(r"[A-Za-z0-9_.-]{1,24}")
+
+
+def _path_like(run: str) -> bool:
+    """``org/API-Security/editions/2023/en`` is a URL path, not a token: two or more short slash-separated
+    segments (base64 secrets are one long run, and URL-safe tokens carry no slash)."""
+    segments = run.strip("/").split("/")
+    return len(segments) >= 3 and all(_PATH_SEGMENT.fullmatch(part) for part in segments)
+
+
 def _token_like(run: str) -> bool:
+    if _path_like(run):
+        return False
     body = run.rstrip("=")
     if _HEX.issuperset(body):
         return len(body.replace("-", "")) >= 64

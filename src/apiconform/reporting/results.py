@@ -252,10 +252,7 @@ def print_summary(terminalreporter: Any, config: pytest.Config, summary: RunSumm
     console = Console(file=terminalreporter._tw._file, force_terminal=False, width=100)
     console.print(table)
     failed = [r for r in records if r["outcome"] in {"failed", "error"}]
-    for rec in failed[:20]:
-        first = rec["message"].strip().splitlines()[0] if rec["message"].strip() else ""
-        label = escape(f"[{rec['category'] or 'uncategorised'}]")
-        console.print(f"  FAILED {escape(rec['nodeid'].split('::')[-1])} {label} {escape(first[:150])}", soft_wrap=True)
+    _print_failures(console, failed)
     _print_warnings(console, records)
     accepted = [r for r in records if r.get("deviation") == "accepted"]
     for rec in accepted[:20]:
@@ -278,6 +275,42 @@ def print_summary(terminalreporter: Any, config: pytest.Config, summary: RunSumm
     if problems:
         console.print(f"{stopped} test(s) not run because of {len(problems)} configuration problem(s) above")
     console.print(f"requests sent: {summary.requests_sent}")
+
+
+def _check_of(rec: dict[str, Any]) -> str:
+    """The check named by ``[category] check: ...`` (the first line of a rule failure), else empty."""
+    first = rec["message"].strip().splitlines()[0] if rec["message"].strip() else ""
+    head = first.removeprefix(f"[{rec['category']}]").strip() if rec["category"] else first
+    return head.split(":", 1)[0] if ":" in head and " " not in head.split(":", 1)[0] else ""
+
+
+def _print_failures(console: Console, failed: list[dict[str, Any]]) -> None:
+    """One entry per failing rule (category and check), not per test: 200 tests failing one rule are one
+    finding. Its first failure's gist, where it failed and how many more; every test is in results.json."""
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for rec in failed:
+        groups.setdefault((rec["category"] or "uncategorised", _check_of(rec) or rec["nodeid"]), []).append(rec)
+    for (_, _), recs in list(groups.items())[:MAX_LISTED]:
+        first = recs[0]
+        grade = f" ({first['grade']})" if first.get("grade") else ""
+        more = f" and {len(recs) - 1} more" if len(recs) > 1 else ""
+        console.print(f"  FAILED {escape(_failure_gist(first))}{escape(grade)}", soft_wrap=True)
+        console.print(f"         in {escape(first['nodeid'].split('::')[-1])}{more}", soft_wrap=True)
+    if len(groups) > MAX_LISTED:
+        console.print(f"  ... and {len(groups) - MAX_LISTED} more failing rule(s), all in results.json", soft_wrap=True)
+    if failed:
+        console.print(
+            f"{len(failed)} failed test(s), {len(groups)} failing rule(s); each test's block is in results.json, "
+            "Allure and JUnit (-v prints the tracebacks)",
+            soft_wrap=True,
+        )
+
+
+def _failure_gist(rec: dict[str, Any]) -> str:
+    """``[category] first line``, the category once (a ContractViolation's message already starts with it)."""
+    label = f"[{rec['category'] or 'uncategorised'}]"
+    first = _gist(rec["message"], 500).removeprefix(label).strip()
+    return f"{label} {first[:150]}".rstrip()
 
 
 def _gist(message: str, limit: int = 160) -> str:
