@@ -141,3 +141,19 @@ def test_every_check_the_code_names_is_graded_in_the_catalog() -> None:
     assert re.fullmatch(
         r"\d+ check rules: \d+ documented, \d+ standard, \d+ recommended, \d+ assumption, \d+ contract", check_summary()
     )
+
+
+def test_the_catalog_names_the_tests_of_each_rule(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    out = tmp_path / "catalog.md"
+    done = subprocess.run(
+        [sys.executable, "-m", "apiconform.cli", "catalog", "--markdown", str(out)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    text = out.read_text(encoding="utf-8")
+    assert "run them: `apiconform run --rule att-end-customer-lookup:lookupEndCustomer`" in text
+    row = next(line for line in text.splitlines() if line.startswith("| wrong_secret_is_refused |"))
+    assert row.endswith("`test_api_key_credentials_refused` |"), row
+    assert "Tests" in done.stdout and "--rule" in done.stdout

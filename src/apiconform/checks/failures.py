@@ -142,5 +142,8 @@ class RuleWarnings(AssertionError):
         self.check = first.check
         self.message = first.message
         self.grade = first.grade
+        # the first warning's evidence, so reports read a RuleWarnings like the violation it stands for
+        self.source, self.operation = first.source, first.operation
+        self.received, self.documented, self.detail = first.received, first.documented, first.detail
         text = "\n\n".join(str(v) for v in violations)
         super().__init__(f"[warning] {len(violations)} {first.grade} rule(s) broken\n{text}")

@@ -11,6 +11,7 @@ a gap in the contracts and makes ``apiconform catalog`` fail.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from apiconform.checks.coverage import CONTRACT_TESTS
 from apiconform.contracts.grades import GRADES, Grade, grade_of_source, node_grade, weakest
 from apiconform.contracts.loader import ApiDocument, api_documents
 from apiconform.contracts.sources import Source, cited, describe, problems
@@ -366,7 +368,8 @@ def render_table(rules: list[Rule]) -> Table:
     for api, operations in _groups(rules).items():
         for operation, op_rules in operations.items():
             for index, rule in enumerate(op_rules):
-                heading = f"[bold]{escape(api)}[/bold]\n{escape(operation)}" if index == 0 else ""
+                heading = f"[bold]{escape(api)}[/bold]\n{escape(operation)}{escape(_run_hint(api, operation))}"
+                heading = heading if index == 0 else ""
                 source = escape(describe(rule.source, _dash_link))
                 table.add_row(
                     heading,
@@ -383,14 +386,46 @@ def render_check_rules() -> Table:
     """The checks' own rules with the grade their verdicts carry (``contract``: the nodes they read)."""
     from apiconform.checks.rules import CHECK_RULES
 
-    table = Table(title="rules the checks enforce")
-    for column, ratio in (("Check", 2), ("Concern", 1), ("Rule", 4), ("Grade", 2), ("Source", 4)):
+    table = Table(title="rules the checks enforce (run one rule's tests: apiconform run --rule CHECK)")
+    columns = (("Check", 2), ("Concern", 1), ("Rule", 4), ("Grade", 2), ("Source", 4), ("Tests", 3))
+    for column, ratio in columns:
         table.add_column(column, overflow="fold", ratio=ratio)
+    tests = _tests_of_rules()
     for rule in CHECK_RULES:
         grades = ", ".join(str(g) for g in rule.grades)
         source = escape(describe(rule.source, _dash_link))
-        table.add_row(escape(rule.check), rule.concern, escape(rule.rule), grades, source)
+        checked_by = ", ".join(sorted({t.split("::")[1] for t in tests.get(rule.check, ())})) or "-"
+        table.add_row(escape(rule.check), rule.concern, escape(rule.rule), grades, source, escape(checked_by))
     return table
+
+
+def _check_rules() -> tuple[Any, ...]:
+    from apiconform.checks.rules import CHECK_RULES
+
+    return CHECK_RULES
+
+
+def _operation_id(operation: str) -> str | None:
+    """``POST /path (lookupEndCustomer)`` -> ``lookupEndCustomer``."""
+    found = re.search(r"\(([^()\s]+)\)$", operation)
+    return found.group(1) if found and found.group(1) != "?" else None
+
+
+def _run_hint(api: str, operation: str) -> str:
+    operation_id = _operation_id(operation)
+    return f"\ntests: --rule {api}:{operation_id}" if operation_id else ""
+
+
+def _tests_of_rules() -> dict[str, tuple[str, ...]]:
+    """Check rule -> the suite tests that check it (read from the suites' code), when the suites are here."""
+    from apiconform.checks.coverage import rule_tests
+    from apiconform.errors import UsageError
+    from apiconform.runner import SUITES, find_root
+
+    try:
+        return rule_tests(find_root() / SUITES)
+    except UsageError:
+        return {}
 
 
 def _dash_link(title: str, url: str) -> str:
@@ -443,13 +478,26 @@ def render_markdown(rules: list[Rule]) -> str:
     for api, operations in _groups(rules).items():
         lines += [f"## {api}", ""]
         for operation, op_rules in operations.items():
-            lines += [f"### {operation}", "", "| location | rule | grade | source |", "| --- | --- | --- | --- |"]
+            lines += [f"### {operation}", ""]
+            if _operation_id(operation):
+                tests = ", ".join(f"`{name}`" for name in CONTRACT_TESTS)
+                rule_id = f"{api}:{_operation_id(operation)}"
+                lines += [f"Checked by {tests} (`[{rule_id}:ENV]`); run them: `apiconform run --rule {rule_id}`.", ""]
+            lines += ["| location | rule | grade | source |", "| --- | --- | --- | --- |"]
             lines += [
                 f"| {_cell(r.location)} | {_cell(r.rule)} | {r.grade} | {_cell(describe(r.source, _markdown_link))} |"
                 for r in op_rules
             ]
             lines.append("")
-    lines += ["## Sources", "", "| id | vendor | title | link | read |", "| --- | --- | --- | --- | --- |"]
+    lines += ["## Rules the checks enforce", "", check_summary() + ".", ""]
+    lines += ["| check | concern | rule | grade | source | tests |", "| --- | --- | --- | --- | --- | --- |"]
+    by_rule = _tests_of_rules()
+    for check in _check_rules():
+        checked_by = ", ".join(sorted({f"`{t.split('::')[1]}`" for t in by_rule.get(check.check, ())})) or "-"
+        cells = [check.check, check.concern, _cell(check.rule), ", ".join(str(g) for g in check.grades)]
+        cells += [_cell(describe(check.source, _markdown_link)), checked_by]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", "## Sources", "", "| id | vendor | title | link | read |", "| --- | --- | --- | --- | --- |"]
     for entry in _sources_cited(rules):
         link = f"<{entry.url}>" if entry.url else "no URL recorded"
         lines.append(f"| {entry.id} | {_cell(entry.vendor)} | {_cell(entry.title)} | {link} | {entry.read} |")
