@@ -80,6 +80,8 @@ def test_portal_rules_are_readable(rules: list[Rule]) -> None:
 
 def test_markdown_has_a_section_per_api_and_a_table_per_operation(rules: list[Rule]) -> None:
     text, sources = render_markdown(rules).split("\n## Sources\n")
+    text, checks = text.split("\n## Rules the checks enforce\n")
+    assert checks.count("\n| ") == 2 + 46  # header, separator and one row per check rule
     assert (
         "| att-ordering-api | AT&T | AT&T Alliance Ordering API | "
         "<https://devex-web.att.com/order/docs/get-started-with-ordering-api> |" in sources
