@@ -133,3 +133,32 @@ def test_progress_in_a_ci_log_is_plain_lines_with_time_left() -> None:
     lines = out.getvalue().splitlines()
     assert [line.split(" (")[0] for line in lines] == ["runs: 1/3 done", "runs: 2/3 done", "runs: 3/3 done"]
     assert "s left)" in lines[0] and "left" not in lines[-1] and "\x1b" not in out.getvalue()
+
+
+def test_a_long_run_says_how_long_is_left_now_and_then() -> None:
+    from apiconform.reporting.run_progress import EVERY, FIRST_AFTER, RunProgress, eta_line
+
+    now = [0.0]
+    progress = RunProgress(clock=lambda: now[0])
+    lines = []
+    for _ in range(100):
+        now[0] += 0.5  # a test every half second: 50 s for 100 tests
+        lines.append(progress.finished(100))
+    said = [line for line in lines if line]
+    assert said[0] == "apiconform: 30/100 tests done, about 35 s left"  # first after 15 s
+    assert said[1:] == [
+        "apiconform: 60/100 tests done, about 20 s left",
+        "apiconform: 90/100 tests done, about 5 s left",
+    ]
+    assert FIRST_AFTER == EVERY == 15.0  # first after 15 s, then every 15 s, nothing once all are done
+    assert eta_line(0, 10, 1.0) is None and eta_line(10, 10, 5.0) is None
+
+
+def test_the_html_report_lists_failures_before_passes(tmp_path: Path) -> None:
+    from apiconform.reporting.html import allure_config
+
+    text = allure_config(tmp_path / "results", tmp_path / "html", tmp_path / "history.jsonl", 7)
+    config = json.loads(text.split("export default ", 1)[1].rstrip().rstrip(";"))
+    awesome = config["plugins"]["awesome"]["options"]
+    assert awesome["defaultSortBy"] == "status,asc"  # Allure 3 orders statuses failed, broken, passed, skipped
+    assert config["historyLimit"] == 7

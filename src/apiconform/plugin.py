@@ -23,6 +23,7 @@ from apiconform.observed import drift_run
 from apiconform.observed.recorder import ShapeRecorder
 from apiconform.reporting import allure_support, failure_block, results
 from apiconform.reporting.redaction import redact_text, register_secret_fields
+from apiconform.reporting.run_progress import ProgressLines
 from apiconform.targets.budget import RequestBudget, SharedBudget
 from apiconform.targets.client import TargetClient, WriteBlocked
 from apiconform.targets.profiles import profile_named
@@ -91,6 +92,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "rule(text, source): the documented rule a suite test checks")
     for concern in CONCERN_MARKERS:
         config.addinivalue_line("markers", f"{concern_marker(concern)}: the {concern} suite (apiconform)")
+    if not hasattr(config, "workerinput"):  # the process that prints: the only one, or xdist's controller
+        config.pluginmanager.register(ProgressLines(), "apiconform-progress")
 
 
 def strict_grades(config: pytest.Config) -> bool:

@@ -172,3 +172,24 @@ def test_imported_contracts_resolve(tmp_path: Path, with_folders: Any) -> None:
     import_contract(FLEET, "fleetwise", tmp_path, overwrite=True)
     again = read_registry(tmp_path / "sources.json")
     assert [e.id for e in again] == ["fleetwise-telematics-api"] and again[0].url is None
+
+
+def test_a_user_contract_citing_an_unknown_document_is_refused_at_load(tmp_path: Path) -> None:
+    import shutil
+
+    from apiconform.config import load_config
+    from apiconform.errors import ConfigError
+
+    folder = tmp_path / "contracts"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "examples" / "partner-api" / "contracts", folder)
+    document = folder / "northwind" / "parcel-tracking.openapi.json"
+    text = document.read_text(encoding="utf-8")
+    first = text.index('"x-source": "', text.index('"paths"')) + len('"x-source": "')
+    document.write_text(text[:first] + 'nowhere-guide: \\"x\\"; ' + text[first:], encoding="utf-8")
+    config = tmp_path / "apiconform.toml"
+    config.write_text('contracts = ["contracts"]\n', encoding="utf-8")
+    try:
+        with pytest.raises(ConfigError, match="cites 'nowhere-guide', which is not in the sources registry"):
+            load_config(config)
+    finally:
+        set_contract_folders([])

@@ -16,6 +16,12 @@ from apiconform.errors import ConfigError
 MAX_PROBLEMS = 20
 
 
+def source_problems(x_source: str) -> list[str]:
+    from apiconform.contracts.sources import problems
+
+    return problems(x_source)
+
+
 def document_problems(path: Path) -> list[str]:
     """Every problem of one OpenAPI document of a user folder, each naming the file, the place and the fix."""
     from openapi_spec_validator import validate
@@ -41,6 +47,11 @@ def document_problems(path: Path) -> list[str]:
             problems.append(f"{path}: {label} has no operationId; add one (tests and configuration name it)")
         if not operation.get("x-source"):
             problems.append(f"{path}: {label} has no x-source; say which vendor document the operation comes from")
+        else:
+            problems += [
+                f"{path}: {label} x-source {problem} (add it to the sources.json of the contract folder)"
+                for problem in source_problems(str(operation["x-source"]))
+            ]
     for name, schema in bundled.get("components", {}).get("schemas", {}).items():
         for pointer, prop in iter_properties(schema, f"#/components/schemas/{escape(name)}"):
             if isinstance(prop, dict) and "$ref" not in prop and not prop.get("x-source"):

@@ -88,6 +88,7 @@ def allure_config(results: Path, output: Path, history: Path, history_limit: int
                     "reportName": REPORT_NAME,
                     "singleFile": True,
                     "groupBy": ["epic", "feature", "story"],
+                    "defaultSortBy": "status,asc",  # failed, broken, passed, skipped: failures before passes
                 }
             },
         },
