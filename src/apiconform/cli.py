@@ -60,7 +60,7 @@ def _cmd_contract_import(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from apiconform.runner import RunOptions, find_root, run
+    from apiconform.runner import RunOptions, find_root, parse_shard, run
 
     only = tuple(name.strip() for group in args.only for name in group.split(",") if name.strip())
     return run(
@@ -77,6 +77,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             fail_on_additive_drift=args.fail_on_additive_drift,
             history_limit=max(1, args.history_limit),
             rule=args.rule,
+            shard=parse_shard(args.shard) if args.shard else None,
             drift_baseline=args.drift_baseline,
             extra=tuple(args.extra),
         )
@@ -113,6 +114,21 @@ def _cmd_check_targets(args: argparse.Namespace) -> int:
             print(f"{mark} {name} {probe.environment} {probe.api} {probe.url}: {probe.answer}")
     print(f"apiconform: {unreachable} base URL(s) unreachable" if unreachable else "apiconform: every base URL answers")
     return 3 if unreachable else 0
+
+
+def _cmd_merge(args: argparse.Namespace) -> int:
+    """Merge shard reports; the exit status of the merged run, as `run` would give it."""
+    from apiconform.reporting.merge import JUNIT, RESULTS, merge_reports
+    from apiconform.runner import _html, decide, find_root
+
+    data = merge_reports(list(args.reports), args.into)
+    failing = any(test["outcome"] in {"failed", "error"} for test in data["tests"])
+    outcome = decide(1 if failing else 0, args.into / RESULTS, args.into / JUNIT)
+    print(f"apiconform: merged {data['merged_from']} report(s) of {data['target']}: {outcome.summary}")
+    if args.html:
+        _html(find_root(), args.into)
+    print(f"  results:      {args.into / RESULTS}\n  junit.xml:    {args.into / JUNIT}")
+    return outcome.exit_code
 
 
 def _cmd_targets(args: argparse.Namespace) -> int:
@@ -204,6 +220,7 @@ def _add_run(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="embedded target only: switch this defect on (repeatable)",
     )
     run.add_argument("--rule", metavar="ID", help="only the tests of one rule: a check rule, or API:operationId")
+    run.add_argument("--shard", metavar="K/N", help="run shard K of N (concerns round robin, 1/N of the budget)")
     run.add_argument("--fail-on-additive-drift", action="store_true", help="additive drift fails the run too")
     run.add_argument("--drift-baseline", type=Path, metavar="PATH", help="compare answers with this saved baseline")
     run.add_argument("--reports", type=Path, metavar="DIR", help="report folder (default: reports/)")
@@ -265,6 +282,12 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument("--reason", required=True, help="why they are accepted (e.g. the vendor ticket)")
     record.add_argument("--expires", type=date.fromisoformat, metavar="YYYY-MM-DD", help="when acceptance ends")
     record.set_defaults(handler=_cmd_deviations_record)
+
+    merge = sub.add_parser("merge", help="merge the reports of several shards into one (results, JUnit, Allure)")
+    merge.add_argument("reports", nargs="+", type=Path, metavar="REPORTS", help="the shards' report folders")
+    merge.add_argument("--into", type=Path, required=True, metavar="DIR", help="the merged report folder")
+    merge.add_argument("--html", action="store_true", help="also build the Allure HTML report (needs Node.js)")
+    merge.set_defaults(handler=_cmd_merge)
 
     targets = sub.add_parser("targets", help="list configured targets and whether their credentials are set")
     targets.add_argument("--config", type=Path, metavar="FILE", help="apiconform.toml to read")

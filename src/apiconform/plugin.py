@@ -58,6 +58,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="embedded target only: start the sandbox with this defect on (repeatable)",
     )
     group.addoption("--results-json", default=None, help="write per-test outcomes and categories as JSON here")
+    group.addoption(
+        "--budget-share",
+        type=int,
+        default=1,
+        metavar="N",
+        help="this run is one of N shards: it gets 1/N of the target's request rate and total",
+    )
     group.addoption("--observed-dir", default=None, help="record the shapes of the answers here, for drift")
     group.addoption(
         "--drift-report", default=None, help="drift.json (and drift.md) path; default: beside --observed-dir"
@@ -125,9 +132,10 @@ def get_session(config: pytest.Config) -> TargetSession:
         target = resolve_target(name, file_config)
     register_secret_fields(secret_field_names())  # fields the contracts mark secret, masked by name everywhere
     shared = getattr(config, "workerinput", {}).get(SHARED_BUDGET)
+    share = max(1, int(config.getoption("--budget-share") or 1))
     budget: RequestBudget = (SharedBudget if shared else RequestBudget)(
-        target.budget.requests_per_second,
-        target.budget.max_requests,
+        target.budget.requests_per_second / share,
+        max(1, target.budget.max_requests // share),
         run_seconds=target.limits.run_seconds,
         **({"folder": Path(shared)} if shared else {}),
     )

@@ -52,6 +52,7 @@ class RunOptions:
     fail_on_additive_drift: bool = False
     history_limit: int = HISTORY_LIMIT
     rule: str | None = None  # only the tests that check this rule (a check rule, or API:operationId)
+    shard: tuple[int, int] | None = None  # (K, N): this run is shard K of N, by concern, with 1/N of the budget
     drift_baseline: Path | None = None
     extra: tuple[str, ...] = field(default_factory=tuple)
 
@@ -71,12 +72,34 @@ def concerns(root: Path) -> dict[str, Path]:
     return {p.stem.removeprefix("test_").replace("_", "-"): p for p in sorted((root / SUITES).glob("test_*.py"))}
 
 
+def parse_shard(text: str) -> tuple[int, int]:
+    """``K/N`` with 1 <= K <= N, or a one-line error."""
+    try:
+        k, n = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise UsageError(f"--shard {text!r}: give K/N, e.g. --shard 1/2") from None
+    if not 1 <= k <= n:
+        raise UsageError(f"--shard {text!r}: K must be between 1 and N")
+    return k, n
+
+
+def shard_of(modules: list[str], shard: tuple[int, int] | None) -> list[str]:
+    """The concern modules of shard K of N (round robin): every concern in exactly one shard."""
+    if shard is None:
+        return modules
+    k, n = shard
+    mine = modules[k - 1 :: n]
+    if not mine:
+        raise UsageError(f"shard {k}/{n} has no concern: {len(modules)} concern(s) make at most {len(modules)} shards")
+    return mine
+
+
 def select_suites(root: Path, only: tuple[str, ...]) -> list[str]:
     available = concerns(root)
     if not available:
         raise UsageError(f"no suite modules in {root / SUITES} (expected test_<concern>.py files)")
     if not only:
-        return [SUITES + "/"]
+        return [str(path.relative_to(root)) for path in available.values()]
     only = tuple(name.replace("_", "-") for name in only)  # the marker spelling (field_types) works too
     unknown = [name for name in only if name not in available]
     if unknown:
@@ -112,7 +135,7 @@ def pytest_command(options: RunOptions, root: Path, config_path: Path | None) ->
         sys.executable,
         "-m",
         "pytest",
-        *select_suites(root, options.only),
+        *shard_of(select_suites(root, options.only), options.shard),
         "-o",  # pytest's cache (--lf, --ff) lives with the reports it belongs to
         f"cache_dir={reports / '.pytest_cache'}",
         "--alluredir",
@@ -141,6 +164,8 @@ def pytest_command(options: RunOptions, root: Path, config_path: Path | None) ->
         command.append("--allow-writes")
     if options.strict:
         command.append("--strict-grades")
+    if options.shard is not None:
+        command += ["--budget-share", str(options.shard[1])]
     if options.rule:
         from apiconform.checks.coverage import keyword_for
 

@@ -161,6 +161,8 @@ class RunSummary:
     apis: list[str]
     missing: list[str]  # credential fields whose variable is not set, "role.field ($VAR)"
     contract_versions: dict[str, str] = field(default_factory=dict)
+    max_requests: int = 0  # this run's budget (its share, when sharded)
+    budget_share: int = 1
 
     @classmethod
     def of(cls, config: pytest.Config, session: Any) -> RunSummary:
@@ -175,6 +177,8 @@ class RunSummary:
             apis=list(target.apis()),
             missing=sorted({m for env in target.environments.values() for m in getattr(env, "missing", ())}),
             contract_versions=contract_versions(target.apis()),
+            max_requests=session.client.budget.max_requests,
+            budget_share=max(1, int(config.getoption("--budget-share", default=1) or 1)),
         )
 
     @classmethod
@@ -220,6 +224,7 @@ def write_json(path: Path, config: pytest.Config, summary: RunSummary) -> None:
         "environments": summary.environments,
         "contract_versions": summary.contract_versions,
         "not_checked": not_checked(config, summary),
+        "budget": {"max_requests": summary.max_requests, "share": summary.budget_share},
     }
     path.write_text(json.dumps(data, indent=2), encoding="utf-8")
 
