@@ -17,6 +17,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from apiconform.checks.failures import ContractViolation, decide
+from apiconform.contracts import refs
 from apiconform.contracts.grades import Grade, node_grade, weakest
 from apiconform.contracts.schema_walk import MAP_KEYWORDS
 from apiconform.reporting.redaction import redact_text
@@ -121,12 +122,7 @@ def split(breaches: list[Breach]) -> tuple[list[Breach], list[Breach]]:
 def documented_response(document: JSON, op: Any, status: int) -> JSON | None:
     """The operation's documented response for a status (exact, then ``4XX``-style, then ``default``), refs
     resolved; None when the status is undocumented."""
-    from apiconform.targets.session import deref
-
-    responses = op.raw.get("responses", {})
-    found = responses.get(str(status)) or responses.get(f"{str(status)[0]}XX") or responses.get("default")
-    resolved = deref(document, found) if found is not None else None
-    return resolved if isinstance(resolved, dict) else None
+    return refs.documented_response(document, op.raw, status)[1]
 
 
 def response_links(op_raw: JSON, response: JSON | None, aspect: str = "body") -> list[Grade | None]:

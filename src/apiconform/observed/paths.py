@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from apiconform.contracts.refs import deref
+
 ROOT = "$"
 ITEMS = "[]"
 ANY_KEY = ".*"  # every key of a map the contract leaves open
@@ -71,20 +73,6 @@ class Documented:
         if self.enum is not None:
             out["enum"] = self.enum
         return out
-
-
-def deref(document: dict[str, Any], node: Any) -> Any:
-    """Follow local ``$ref`` s (a bounded number: a cycle of refs yields an empty schema)."""
-    seen = 0
-    while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/"):
-        target: Any = document
-        for part in node["$ref"][2:].split("/"):
-            target = target.get(part.replace("~1", "/").replace("~0", "~"), {}) if isinstance(target, dict) else {}
-        node = target
-        seen += 1
-        if seen > MAX_DEPTH:
-            return {}
-    return node
 
 
 def _types_of(schema: dict[str, Any]) -> set[str]:

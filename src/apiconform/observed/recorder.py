@@ -13,8 +13,9 @@ from typing import Any
 
 import httpx
 
+from apiconform.contracts.refs import deref, documented_response
 from apiconform.observed import shapes
-from apiconform.observed.paths import Documented, deref, documented_paths
+from apiconform.observed.paths import Documented, documented_paths
 from apiconform.reporting.redaction import is_secret_name
 
 MAX_BODY = 2_000_000  # bytes: bigger answers are counted, not walked
@@ -23,16 +24,6 @@ JSON = dict[str, Any]
 
 def media_type(response: httpx.Response) -> str:
     return response.headers.get("content-type", "").split(";")[0].strip().lower() or "(none)"
-
-
-def documented_response(document: JSON, raw: JSON, status: int) -> tuple[str | None, JSON | None]:
-    """The key of the documented response for a status (exact, ``4XX``, ``default``) and that response."""
-    responses = raw.get("responses", {})
-    for key in (str(status), f"{str(status)[0]}XX", "default"):
-        if key in responses:
-            found = deref(document, responses[key])
-            return key, found if isinstance(found, dict) else None
-    return None, None
 
 
 def documented_status(document: JSON, raw: JSON, status: int) -> JSON:

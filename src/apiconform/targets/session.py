@@ -18,6 +18,7 @@ import httpx
 from apiconform.config import Target
 from apiconform.config.model import PURPOSES, Environment
 from apiconform.contracts import ApiDocument, load_api
+from apiconform.contracts.refs import deref
 from apiconform.contracts.security import Security, credential_names, security
 from apiconform.errors import ApiconformError, ConfigError
 from apiconform.observed.recorder import ShapeRecorder
@@ -76,16 +77,6 @@ class Operation:
         """How the operation answers records (``x-apiconform-records``): items, id, page, parameter, field."""
         value = self.raw.get("x-apiconform-records")
         return dict(value) if isinstance(value, dict) else {}
-
-
-def deref(document: JSON, node: Any) -> Any:
-    """Follow a local ``$ref`` (parameters, headers, responses) to its definition."""
-    while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/"):
-        target: Any = document
-        for part in node["$ref"][2:].split("/"):
-            target = target[part]
-        node = target
-    return node
 
 
 def _resolved(document: JSON, operation: JSON, path: str) -> JSON:
