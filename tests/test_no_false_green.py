@@ -99,3 +99,20 @@ def test_processes_sharing_a_budget_folder_count_together(tmp_path: Path) -> Non
     with pytest.raises(BudgetExceeded):
         second.acquire()
     assert first.sent == second.sent == 3
+
+
+def test_a_retry_after_pause_holds_for_every_process_sharing_the_budget(tmp_path: Path) -> None:
+    from apiconform.targets.client import _identity
+
+    names = frozenset({("header", "authorization")})
+    key = _identity({"Authorization": "Basic abc"}, names)
+    assert key == _identity({"Authorization": "Basic abc"}, names) and "abc" not in key  # stable, not the secret
+    script = "from apiconform.targets.client import _identity; print(_identity({'Authorization': 'Basic abc'}, "
+    script += "frozenset({('header', 'authorization')})))"
+    other = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.strip()
+    assert other == key  # another process (another hash salt) names the same caller the same way
+    first, second = SharedBudget(1000, 10, folder=tmp_path), SharedBudget(1000, 10, folder=tmp_path)
+    first.pause(key, "0.3")
+    start = time.monotonic()
+    second.acquire(key)
+    assert time.monotonic() - start >= 0.25

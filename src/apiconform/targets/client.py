@@ -11,6 +11,7 @@ Nothing else in the suites opens a connection, so these guarantees hold for ever
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -84,9 +85,10 @@ def _host(url: str) -> str:
 
 
 def _identity(headers: Mapping[str, str], names: frozenset[tuple[str, str]]) -> str:
-    """Which caller a rate limit applies to: its credential headers, hashed (never stored in clear)."""
+    """Which caller a rate limit applies to: its credential headers, hashed (never stored in clear). A stable
+    hash, not ``hash()``: xdist workers share Retry-After pauses by this key, and each process salts ``hash``."""
     material = "|".join(f"{k}={v}" for k, v in sorted(headers.items()) if ("header", k.lower()) in names)
-    return str(hash(material))
+    return hashlib.sha256(material.encode()).hexdigest()[:16]
 
 
 def _harvest_secrets(data: Any) -> None:
