@@ -117,7 +117,7 @@ def test_an_unavailable_target_is_unavailable_in_every_mode_and_the_run_ends(
         "larger than 1,000,000 bytes",
         "HTTP 503 from its gateway",
     ):
-        assert reason in messages or reason.replace("ReadTimeout", "circuit open") in messages, reason
+        assert reason in messages, reason
     assert "redirect loop" in messages and "circuit open" in messages
     allure = [json.loads(p.read_text()) for p in (tmp_path / "reports" / "allure-results").glob("*-result.json")]
     ran = [r for r in allure if r["status"] != "skipped"]
@@ -165,7 +165,8 @@ def test_a_target_echoing_the_credentials_in_every_encoding_leaks_none(hostile: 
     urls = {"sandbox": {"att-end-customer-lookup": f"{hostile.url}/echo", "carrierx-conference": f"{hostile.url}/echo"}}
     reports = tmp_path / "reports"
     done, data, _ = _run(_config(tmp_path, urls), reports)
-    assert any("b64" in r.path or r.body or r.headers for r in hostile.received), "the echo target was never asked"
+    echoed = [r for r in hostile.received if r.path.startswith("/echo") and r.header("client_secret")]
+    assert echoed, "the echo target was never sent a credential to reflect"
     canaries = Canaries()
     for name, value in VALUES.items():
         if name != "HOSTILE_USER":  # a login's user name is not secret (it stays readable in reports)
