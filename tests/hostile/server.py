@@ -101,18 +101,6 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote
 
-__all__ = [
-    "ATTACKER_TOKEN",
-    "CREDENTIAL_WORDS",
-    "ELSEWHERE_BODY",
-    "MODES",
-    "Elsewhere",
-    "HostileServer",
-    "ReceivedRequest",
-    "refused_url",
-    "start_hostile",
-]
-
 HOST = "127.0.0.1"
 ATTACKER_TOKEN = "attacker-token-123456"
 ELSEWHERE_BODY: dict[str, Any] = {"access_token": ATTACKER_TOKEN, "token_type": "bearer", "expires_in": 3600}
