@@ -21,7 +21,7 @@ from apiconform.checks.failures import Category, ContractViolation
 from apiconform.checks.samples import Request, sample_request, send_sample
 from apiconform.config.model import Environment
 from apiconform.contracts.security import ApiKey
-from apiconform.parametrize import documents_status, has_id_secret_pair
+from apiconform.parametrize import covering, documents_status, has_id_secret_pair
 from apiconform.plugin import get_session
 from apiconform.reporting.redaction import register_secret
 from apiconform.targets.credentials import Presented, basic_header, bearer, field_of, place
@@ -168,7 +168,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "variant" not in metafunc.fixturenames:
         return
     session = get_session(metafunc.config)
-    cases = _cases(session, metafunc.function.__name__)
+    cases = covering(_cases(session, metafunc.function.__name__), full=session.profile.full_matrix)
     metafunc.parametrize(PARAMS, cases, ids=[f"{a}:{o.operation_id}:{e}:{v}" for a, e, o, v in cases])
 
 
@@ -342,6 +342,7 @@ def _sent_secret(presented: Presented, key: ApiKey) -> list[str]:
 
 
 # -- tests -----------------------------------------------------------------------------------------------
+@pytest.mark.requests(1)
 @pytest.mark.rule(
     "API keys are enforced: missing, partial, malformed, unknown, wrong or nearly-right -> 401 with a "
     "challenge and the documented body, never echoing the secret",
@@ -369,6 +370,7 @@ def test_api_key_credentials_refused(
     auth.secret_not_echoed(response, sent, operation)
 
 
+@pytest.mark.requests(1)
 @pytest.mark.rule(
     "an application without an access contract for the API is refused with the documented 403",
     "RFC 9110 15.5.4; the operation's documented 403 (its x-source)",
@@ -383,6 +385,7 @@ def test_role_without_contract_forbidden(
     auth.error_body_documented(response, target_session.documents[api].bundled, operation)
 
 
+@pytest.mark.requests(1)
 @pytest.mark.rule(
     "a missing, garbage, nearly-right, revoked or expired token is refused: 401 with a Bearer challenge "
     "(invalid_token; no error code when no token was sent)",
@@ -401,6 +404,7 @@ def test_bearer_token_refused(
     auth.error_body_documented(response, bundled, operation)
 
 
+@pytest.mark.requests(2)
 @pytest.mark.rule(
     "a token without the operation's scope is 403 insufficient_scope",
     'RFC 6750 3.1: "insufficient_scope ... 403"; the operation\'s security requirement (scopes)',
@@ -422,6 +426,7 @@ def test_insufficient_scope_forbidden(
     auth.error_body_documented(response, bundled, operation)
 
 
+@pytest.mark.requests(1)
 @pytest.mark.rule(
     "a wrong or nearly-right secret at the token endpoint is refused (invalid_client / invalid_grant) "
     "and issues no token",
@@ -454,6 +459,7 @@ def test_wrong_token_credentials_refused(
     auth.secret_not_echoed(response, [cred[field], wrong], operation)
 
 
+@pytest.mark.requests(1)
 @pytest.mark.rule("token responses carry Cache-Control: no-store", auth.RFC6749_51)
 def test_token_response_not_cacheable(
     target_session: TargetSession, api: str, env: Environment, operation: Operation, variant: str
@@ -462,6 +468,7 @@ def test_token_response_not_cacheable(
     auth.token_response_not_cacheable(target_session.tokens.request(env, api, role), operation)
 
 
+@pytest.mark.requests(1)
 @pytest.mark.rule(
     "Basic APIs take only their own login: none, a wrong or nearly-right password, another API's token or "
     "another API's login -> 401 with a Basic realm challenge",
@@ -485,6 +492,7 @@ def test_basic_credentials_refused(
     auth.secret_not_echoed(response, [cred["password"]], operation)
 
 
+@pytest.mark.requests(1)
 @pytest.mark.rule(
     "positive control: the main credential is not refused (401/403)",
     "the operation's security requirement; without it every refusal above proves nothing",

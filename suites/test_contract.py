@@ -58,6 +58,7 @@ APPLIES_TO: dict[str, Callable[[TargetSession, Operation], bool]] = {
 }
 
 
+@pytest.mark.generated("positive")
 @pytest.mark.rule(
     "valid requests are accepted and every response matches its documented status, content type, headers and schema",
     "the operation's OpenAPI document (schemas/<vendor>/<api>.openapi.json), x-source per rule",
@@ -67,6 +68,7 @@ def test_positive_data_conforms(operation: Operation, env: str, target_session: 
     assert sent > 0, "no request was generated"
 
 
+@pytest.mark.generated("negative")
 @pytest.mark.rule(
     "invalid requests are rejected with a documented 4xx, never a 5xx",
     "RFC 9110 15.5 (4xx client errors); the operation's documented error statuses",
@@ -76,6 +78,7 @@ def test_negative_data_rejected(operation: Operation, env: str, target_session: 
     assert sent > 0, "no request was generated"
 
 
+@pytest.mark.requests(1)
 @pytest.mark.rule(
     "correlation headers sent with a request are echoed in the response",
     "the success response's declaration of the echoed header (its x-source)",
@@ -85,6 +88,7 @@ def test_correlation_header_echoed(operation: Operation, env: str, target_sessio
         headers_echoed(target_session, env, operation, header)  # type: ignore[arg-type]
 
 
+@pytest.mark.requests(2)
 @pytest.mark.rule(
     "a request breaking one documented constraint is rejected with the documented validation status",
     "each request schema's x-source (constraints marked as assumptions are never demanded)",
@@ -94,6 +98,7 @@ def test_boundary_violations_rejected(operation: Operation, env: str, target_ses
     assert checked > 0, "no constraint to break"
 
 
+@pytest.mark.requests(3)
 @pytest.mark.rule(
     "read-only attributes cannot be written",
     'Using the REST API: "read only | The attribute is set by the system and the user can neither set nor modify it."',
@@ -102,6 +107,7 @@ def test_read_only_attributes_refused(operation: Operation, env: str, target_ses
     assert read_only_attributes_refused(target_session, env, operation) > 0  # type: ignore[arg-type]
 
 
+@pytest.mark.requests(3)
 @pytest.mark.rule(
     "pages do not overlap and has_more tells whether more items remain",
     "the listing's x-source and its x-apiconform-records.page (parameter and field names)",

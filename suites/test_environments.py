@@ -17,6 +17,7 @@ import pytest
 from apiconform.checks import environments as rules
 from apiconform.checks.samples import Request, sample_requests, send_sample
 from apiconform.config.model import Environment
+from apiconform.parametrize import covering
 from apiconform.plugin import get_session
 from apiconform.targets.session import Operation, Presented, TargetSession
 
@@ -65,7 +66,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "pair" not in metafunc.fixturenames:
         return
     session = get_session(metafunc.config)
-    cases = _cases(session, metafunc.function.__name__)
+    # Each direction once per API and each operation probed in one direction (quick), or all of them (nightly).
+    full = session.profile.full_matrix
+    cases = covering(_cases(session, metafunc.function.__name__), full=full, per_environment=False)
     ids = [f"{a}:{o.operation_id}:{p[0]}->{p[1]}" for a, _, o, p in cases]
     metafunc.parametrize(PARAMS, cases, ids=ids)
 
@@ -114,6 +117,7 @@ def _control(response: httpx.Response, env: Environment, what: str) -> None:
 
 
 # -- tests -----------------------------------------------------------------------------------------------
+@pytest.mark.requests(3)
 @pytest.mark.rule("credentials of one environment are refused (401) by the other", rules.SEED_000_UNIQUE)
 def test_credentials_bound_to_environment(
     target_session: TargetSession,
@@ -132,6 +136,7 @@ def test_credentials_bound_to_environment(
     rules.credentials_bound_to_environment(response, operation, what, source, target)
 
 
+@pytest.mark.requests(2)
 @pytest.mark.rule(
     "the main credential of one environment gets no token from the other's token endpoint",
     rules.SEED_000_UNIQUE,
@@ -151,6 +156,7 @@ def test_token_credentials_bound_to_environment(
     rules.credentials_bound_to_environment(response, operation, f"credential {role!r}", source, target)
 
 
+@pytest.mark.requests(2)
 @pytest.mark.rule(
     "records found with one environment's test inputs never appear in the other's answer",
     rules.SEED_000_APPS,
@@ -181,6 +187,7 @@ def test_records_do_not_cross_environments(
         rules.records_do_not_cross_environments(source_ids, target_ids, operation, id_field, source, target)
 
 
+@pytest.mark.requests(4)
 @pytest.mark.rule("an identifier known in one environment is not found (404) in the other", rules.SEED_000_APPS)
 def test_identifiers_do_not_resolve_across_environments(
     target_session: TargetSession,

@@ -18,6 +18,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize(("operation", "env"), operation_params(session, has_json_success))
 
 
+@pytest.mark.generated("field_type")
 @pytest.mark.rule(
     "every field of every successful response keeps its documented JSON type, format, enum and nullability",
     "the response JSON Schemas in schemas/<vendor>/, each property's x-source",

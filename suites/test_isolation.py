@@ -160,6 +160,7 @@ def _foreign(session: TargetSession, env: Environment, api: str) -> ForeignData:
 
 
 # -- tests -----------------------------------------------------------------------------------------------
+@pytest.mark.requests(3)
 @pytest.mark.rule(
     "another organisation's record is not found (the documented 404) and none of its fields appear",
     rules.SEED_000_ORG,
@@ -177,6 +178,7 @@ def test_foreign_records_are_invisible(
         rules.no_foreign_field_values(response.text, foreign.values - own_ids, operation)
 
 
+@pytest.mark.requests(2)
 @pytest.mark.rule(
     "the caller's listing (also filtered by another organisation's values) holds none of its records or fields",
     rules.SEED_000_ORG,

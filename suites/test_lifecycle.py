@@ -40,7 +40,12 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if not {"api", "env"} <= set(metafunc.fixturenames):
         return
     session = get_session(metafunc.config)
-    metafunc.parametrize(("api", "env"), api_env_params(session, lambda api: has_id_secret_pair(session, api)))
+    # Quick: each rule in one environment per API, the environments taking turns rule by rule (the portal's
+    # lifecycle is one; its effect is checked in every environment across the rules). Nightly: every environment.
+    rules = [name for name in vars(metafunc.module) if name.startswith("test_")]
+    turn = None if session.profile.full_matrix else rules.index(metafunc.function.__name__)
+    params = api_env_params(session, lambda api: has_id_secret_pair(session, api), one_environment=turn)
+    metafunc.parametrize(("api", "env"), params)
 
 
 def _portal(session: TargetSession, step: str) -> PortalClient:
@@ -92,6 +97,7 @@ def _registered_secret(registration: Registration) -> SecretStr:
     return secret
 
 
+@pytest.mark.requests(2)
 @pytest.mark.rule("the client secret is shown once, at registration", "ibm-apic-plans")
 def test_secret_shown_once(target_session: TargetSession, api: str, env: Environment) -> None:
     portal = _portal(target_session, "secret")
@@ -100,6 +106,7 @@ def test_secret_shown_once(target_session: TargetSession, api: str, env: Environ
     rules.secret_shown_once(portal.get_app(registration.app.app_id), secret, "get-app")
 
 
+@pytest.mark.requests(3)
 @pytest.mark.rule(
     "an access request under an open plan is activated and the new credentials work",
     "akana-go-live",
@@ -113,6 +120,7 @@ def test_activated_contract_accepted(target_session: TargetSession, api: str, en
     rules.activated_contract_accepted(status, _label(target_session, env, api))
 
 
+@pytest.mark.requests(6)
 @pytest.mark.rule("a reset client secret stops working at once; the new one works", "ibm-apic-plans")
 def test_reset_secret_revokes_old(target_session: TargetSession, api: str, env: Environment) -> None:
     portal = _portal(target_session, "reset")
@@ -128,6 +136,7 @@ def test_reset_secret_revokes_old(target_session: TargetSession, api: str, env: 
     rules.reset_secret_revokes_old(status_old, status_new, label)
 
 
+@pytest.mark.requests(5)
 @pytest.mark.rule(
     "a restricted plan's contract waits for approval; calls are refused until the admin approves",
     "akana-go-live; ibm-apic-plans",
@@ -145,6 +154,7 @@ def test_pending_contract_refused(target_session: TargetSession, api: str, env: 
     rules.approved_contract_accepted(_call(target_session, env, api, app.client_id, secret), label)
 
 
+@pytest.mark.requests(6)
 @pytest.mark.rule("a cancelled contract refuses the app's calls at once", "akana-go-live")
 def test_cancelled_contract_refused(target_session: TargetSession, api: str, env: Environment) -> None:
     portal = _portal(target_session, "cancel")
@@ -160,6 +170,7 @@ def test_cancelled_contract_refused(target_session: TargetSession, api: str, env
     rules.cancelled_contract_refused(status, portal.get_contract(contract.contract_id), label)
 
 
+@pytest.mark.requests(8)
 @pytest.mark.rule("switching environment cancels every contract of the old one", "akana-go-live")
 def test_switch_cancels_contracts(target_session: TargetSession, api: str, env: Environment) -> None:
     portal = _portal(target_session, "switch")

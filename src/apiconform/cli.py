@@ -60,10 +60,10 @@ def _cmd_contract_import(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from apiconform.runner import RunOptions, find_root, parse_shard, run
+    from apiconform.runner import RunOptions, find_root, parse_shard, plan, run
 
     only = tuple(name.strip() for group in args.only for name in group.split(",") if name.strip())
-    return run(
+    return (plan if args.plan else run)(
         RunOptions(
             target=args.target,
             config=args.config,
@@ -77,6 +77,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             fail_on_additive_drift=args.fail_on_additive_drift,
             history_limit=max(1, args.history_limit),
             rule=args.rule,
+            max_requests=args.max_requests,
             shard=parse_shard(args.shard) if args.shard else None,
             drift_baseline=args.drift_baseline,
             extra=tuple(args.extra),
@@ -196,6 +197,17 @@ def _cmd_selfcheck(args: argparse.Namespace) -> int:
     return run_selfcheck(args.reports, chosen, mutations=not args.no_mutations)
 
 
+def _positive_int(text: str) -> int:
+    """argparse type: a whole number of at least 1 (argparse prints the one-line error)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is less than 1")
+    return value
+
+
 def _add_run(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     run = sub.add_parser(
         "run",
@@ -220,6 +232,12 @@ def _add_run(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="embedded target only: switch this defect on (repeatable)",
     )
     run.add_argument("--rule", metavar="ID", help="only the tests of one rule: a check rule, or API:operationId")
+    run.add_argument(
+        "--max-requests", type=_positive_int, metavar="N", help="send at most N requests (the plan fits the tests to N)"
+    )
+    run.add_argument(
+        "--plan", action="store_true", help="send nothing: say how many requests the run needs, and what fits"
+    )
     run.add_argument("--shard", metavar="K/N", help="run shard K of N (concerns round robin, 1/N of the budget)")
     run.add_argument("--fail-on-additive-drift", action="store_true", help="additive drift fails the run too")
     run.add_argument("--drift-baseline", type=Path, metavar="PATH", help="compare answers with this saved baseline")

@@ -31,14 +31,18 @@ def operation_params(
     return params
 
 
-def api_env_params(session: TargetSession, keep: Callable[[str], bool] = lambda _: True) -> list[Any]:
-    """(api, env) for every API the filter keeps, in every environment that has a base URL for it."""
-    return [
-        pytest.param(api, env, id=f"{api}:{env}")
-        for api in session.target.apis()
-        if keep(api)
-        for env in session.environments(api, None)
-    ]
+def api_env_params(
+    session: TargetSession, keep: Callable[[str], bool] = lambda _: True, *, one_environment: int | None = None
+) -> list[Any]:
+    """(api, env) for every API the filter keeps, in every environment that has a base URL for it; with
+    ``one_environment`` (a turn number), in one of them: the turn's, round robin."""
+    params = []
+    for api in session.target.apis():
+        envs = session.environments(api, None) if keep(api) else []
+        if one_environment is not None and envs:
+            envs = [envs[one_environment % len(envs)]]
+        params += [pytest.param(api, env, id=f"{api}:{env}") for env in envs]
+    return params
 
 
 def documents_status(session: TargetSession, api: str, status: str) -> bool:
@@ -50,3 +54,27 @@ def has_id_secret_pair(session: TargetSession, api: str) -> bool:
     """APIs behind an id + secret pair of API keys: applications, plans and contracts apply there."""
     security = session.security(api)
     return security is not None and security.id_key is not None and security.secret_key is not None
+
+
+def covering(cases: list[tuple[Any, ...]], *, full: bool, per_environment: bool = True) -> list[tuple[Any, ...]]:
+    """The failure-matrix cases ``(api, env, operation, variant)`` a profile runs: all of them (``full``), or a
+    covering set in which each API meets every variant once and every operation at least once, in each environment
+    (or, without ``per_environment``, in any one of them): greedy set cover, in collection order.
+
+    Why: a refusal defect is rarely one operation's alone, and a pull request's run should spend one request per
+    variant, not one per variant and operation; the nightly profile still sends the whole matrix."""
+    if full:
+        return cases
+
+    def needs(case: tuple[Any, ...]) -> set[tuple[Any, ...]]:
+        api, env, op, variant = case
+        where = (env,) if per_environment else ()
+        return {("variant", api, *where, variant), ("operation", api, *where, getattr(op, "operation_id", op))}
+
+    uncovered = set().union(*(needs(c) for c in cases)) if cases else set()
+    chosen: list[int] = []
+    while uncovered:
+        best = max(range(len(cases)), key=lambda i: (len(needs(cases[i]) & uncovered), -i))
+        chosen.append(best)
+        uncovered -= needs(cases[best])
+    return [cases[i] for i in sorted(chosen)]

@@ -6,6 +6,7 @@ it, so ``pytest tests/`` (the project's own tests) never starts a sandbox it doe
 
 from __future__ import annotations
 
+import json
 from collections.abc import Generator, Iterator
 from dataclasses import replace
 from datetime import date
@@ -18,9 +19,12 @@ from apiconform.checks.failures import ContractViolation, RuleWarnings, collecti
 from apiconform.config import EMBEDDED, load_config, resolve_target
 from apiconform.config.deviations import judge
 from apiconform.contracts.secret_fields import secret_field_names
-from apiconform.errors import ApiconformError, ConfigError
+from apiconform.errors import ApiconformError, BudgetExceeded, ConfigError
 from apiconform.observed import drift_run
 from apiconform.observed.recorder import ShapeRecorder
+from apiconform.planning import plan_items, planned_profile
+from apiconform.planning.costs import save_learned
+from apiconform.planning.plan import Plan
 from apiconform.reporting import allure_support, failure_block, results
 from apiconform.reporting.redaction import redact_text, register_secret_fields
 from apiconform.reporting.run_progress import ProgressLines
@@ -35,6 +39,10 @@ _EXCHANGES = pytest.StashKey[list[Any]]()
 _PAYLOADS = pytest.StashKey[list[dict[str, Any]]]()  # xdist controller: what each worker sent
 _SUMMARY = pytest.StashKey["results.RunSummary"]()
 _BUDGET_DIR = pytest.StashKey[Path]()
+_PLAN = pytest.StashKey[Plan]()
+_PLAN_SHOWN = pytest.StashKey[bool]()
+PLAN_FILE = "plan.json"  # a worker's plan, in the shared budget folder, for the controller to print
+_SENT_BEFORE = pytest.StashKey[int]()  # the client's count when the test's setup began
 SHARED_BUDGET = "apiconform_shared_budget"
 WORKER_PAYLOAD = "apiconform_results"
 
@@ -64,6 +72,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=1,
         metavar="N",
         help="this run is one of N shards: it gets 1/N of the target's request rate and total",
+    )
+    group.addoption(
+        "--max-requests",
+        type=int,
+        default=None,
+        metavar="N",
+        help="send at most N requests this run (caps the target's budget.max_requests; the plan fits the tests to it)",
     )
     group.addoption("--observed-dir", default=None, help="record the shapes of the answers here, for drift")
     group.addoption(
@@ -97,6 +112,8 @@ def concern_marker(concern: str) -> str:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "concern(name): the concern a suite test belongs to")
     config.addinivalue_line("markers", "rule(text, source): the documented rule a suite test checks")
+    config.addinivalue_line("markers", "requests(n): about how many requests a scripted suite test sends (planning)")
+    config.addinivalue_line("markers", "generated(kind): a generated suite test; its examples are the profile's kind")
     for concern in CONCERN_MARKERS:
         config.addinivalue_line("markers", f"{concern_marker(concern)}: the {concern} suite (apiconform)")
     if not hasattr(config, "workerinput"):  # the process that prints: the only one, or xdist's controller
@@ -133,9 +150,13 @@ def get_session(config: pytest.Config) -> TargetSession:
     register_secret_fields(secret_field_names())  # fields the contracts mark secret, masked by name everywhere
     shared = getattr(config, "workerinput", {}).get(SHARED_BUDGET)
     share = max(1, int(config.getoption("--budget-share") or 1))
+    cap = config.getoption("--max-requests")
+    if cap is not None and cap < 1:
+        raise ApiconformError(f"--max-requests {cap}: give a number of requests of at least 1")
+    ceiling = min(target.budget.max_requests, cap) if cap is not None else target.budget.max_requests
     budget: RequestBudget = (SharedBudget if shared else RequestBudget)(
         target.budget.requests_per_second / share,
-        max(1, target.budget.max_requests // share),
+        max(1, ceiling // share),
         run_seconds=target.limits.run_seconds,
         **({"folder": Path(shared)} if shared else {}),
     )
@@ -155,6 +176,40 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         concern = item.get_closest_marker("concern")
         if concern is not None and concern_marker(str(concern.args[0])) not in item.keywords:
             item.add_marker(concern_marker(str(concern.args[0])))
+
+
+@pytest.hookimpl(trylast=True, specname="pytest_collection_modifyitems")
+def pytest_collection_modifyitems_plan(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Plan the run before anything is sent: the requests the selected tests need against the budget; a budget
+    too small for them runs the decisive ones, generated tests with fewer examples, and skips the rest."""
+    suite = [item for item in items if item.get_closest_marker("concern") is not None]
+    if _SESSION not in config.stash or not suite:
+        return
+    session = config.stash[_SESSION]
+    plan = plan_items(config, session, suite)
+    config.stash[_PLAN] = plan
+    session.profile = planned_profile(session.profile, plan)
+    shared = getattr(config, "workerinput", {}).get(SHARED_BUDGET)
+    if shared:
+        (Path(shared) / PLAN_FILE).write_text(json.dumps(plan.lines()), encoding="utf-8")
+
+
+def pytest_report_collectionfinish(config: pytest.Config) -> list[str]:
+    return config.stash[_PLAN].lines() if _PLAN in config.stash else []
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
+    """xdist controller: print the first worker's plan (every worker makes the same one)."""
+    config = node.config
+    plan_file = _shared_budget_dir(config) / PLAN_FILE
+    if _PLAN_SHOWN in config.stash or not plan_file.is_file():
+        return
+    config.stash[_PLAN_SHOWN] = True
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    for line in json.loads(plan_file.read_text(encoding="utf-8")):
+        if reporter is not None:
+            reporter.write_line(line)
 
 
 def _runs_suites(config: pytest.Config) -> bool:
@@ -195,6 +250,18 @@ def _apiconform_test(request: pytest.FixtureRequest) -> Iterator[None]:
     with session.client.recording() as exchanges:
         request.node.stash[_EXCHANGES] = exchanges
         yield
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if _SESSION in item.config.stash:
+        item.stash[_SENT_BEFORE] = item.config.stash[_SESSION].client.sent_here
+    plan = item.config.stash.get(_PLAN, None)
+    if plan is not None and item.nodeid in plan.skipped:
+        raise BudgetExceeded(
+            f"not run: the plan's budget of {plan.budget} requests affords the more decisive tests first; "
+            "raise budget.max_requests (or --max-requests) for this target, or run fewer concerns (--only)"
+        )
 
 
 @pytest.hookimpl(wrapper=True)
@@ -246,6 +313,11 @@ def pytest_runtest_makereport(
     if stopped and call.excinfo is not None and call.excinfo.errisinstance((WriteBlocked, RoleMissing)):
         report.outcome = "skipped"
         report.longrepr = (str(item.path), item.location[1] or 0, redact_text(f"Skipped: {call.excinfo.value}"))
+    elif stopped and call.excinfo is not None and call.excinfo.errisinstance(BudgetExceeded):
+        # What the budget could not afford is not run, never a failure of the vendor's (category budget-spent).
+        report.outcome = "skipped"
+        reason = f"Skipped: {results.BUDGET}: {call.excinfo.value}"
+        report.longrepr = (str(item.path), item.location[1] or 0, redact_text(reason))
     elif stopped and call.excinfo is not None and call.excinfo.errisinstance(ConfigError):
         # A credential the target cannot use stops the test as what it is, not as a contract failure.
         report.outcome = "skipped"
@@ -275,7 +347,11 @@ def pytest_runtest_makereport(
     if report.longrepr is not None and not report.skipped and not failure_block.is_compact(report.longrepr):
         report.longrepr = redact_text(str(report.longrepr))
     report.sections = [(title, redact_text(content)) for title, content in report.sections]
+    if report.when == "setup":
+        item.stash[results.SETUP_SECONDS] = report.duration
     if report.when == "call" or (report.when == "setup" and not report.passed):
+        if _SENT_BEFORE in item.stash:
+            item.stash[results.REQUESTS] = item.config.stash[_SESSION].client.sent_here - item.stash[_SENT_BEFORE]
         results.record(item, report, call)
     return report
 
@@ -345,7 +421,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     summary: results.RunSummary | None = None
     if _SESSION in config.stash:
         drift_run.keep_part(config, config.stash[_SESSION])
-        summary = results.RunSummary.of(config, config.stash[_SESSION])
+        summary = results.RunSummary.of(config, config.stash[_SESSION], config.stash.get(_PLAN, None))
     drift_run.finish(session)
     if hasattr(config, "workerinput"):
         if summary is not None:
@@ -357,6 +433,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if summary is None:
         return
     config.stash[_SUMMARY] = summary
+    cut = bool(summary.plan.get("examples"))
+    save_learned(config, summary.target, summary.profile, results.records_of(config), depth_cut=cut)
     if session.exitstatus == pytest.ExitCode.OK and results.configuration_problems(config):
         session.exitstatus = pytest.ExitCode.USAGE_ERROR  # a run that could not use its credentials is not green
     if session.exitstatus == pytest.ExitCode.OK and results.not_checked(config, summary):
@@ -370,7 +448,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 @pytest.hookimpl(trylast=True, specname="pytest_sessionfinish")
-def _sweep_reports(session: pytest.Session, exitstatus: int) -> None:
+def pytest_sessionfinish_sweep(session: pytest.Session, exitstatus: int) -> None:
     """Last redaction pass over every report file, after JUnit, Allure and results JSON are written.
 
     It must run here, in the pytest process: secrets issued during the run (tokens, the embedded

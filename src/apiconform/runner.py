@@ -51,6 +51,7 @@ class RunOptions:
     html: bool = True
     fail_on_additive_drift: bool = False
     history_limit: int = HISTORY_LIMIT
+    max_requests: int | None = None  # at most this many requests (caps the target's budget; the plan fits to it)
     rule: str | None = None  # only the tests that check this rule (a check rule, or API:operationId)
     shard: tuple[int, int] | None = None  # (K, N): this run is shard K of N, by concern, with 1/N of the budget
     drift_baseline: Path | None = None
@@ -129,15 +130,41 @@ def preflight(options: RunOptions, config_path: Path | None) -> str:
     return name
 
 
+def _selection(options: RunOptions, root: Path, config_path: Path | None) -> list[str]:
+    """What decides which tests run against what, with which budget: shared by the run and its plan."""
+    command = [
+        *shard_of(select_suites(root, options.only), options.shard),
+        "-o",  # pytest's cache (--lf, --ff, the learned request costs) lives with the reports it belongs to
+        f"cache_dir={options.reports / '.pytest_cache'}",
+    ]
+    if options.target:
+        command += ["--target", options.target]
+    if config_path:
+        command += ["--config", str(config_path)]
+    if options.profile:
+        command += ["--profile", options.profile]
+    if options.allow_writes:
+        command.append("--allow-writes")
+    if options.shard is not None:
+        command += ["--budget-share", str(options.shard[1])]
+    if options.max_requests is not None:
+        command += ["--max-requests", str(options.max_requests)]
+    if options.rule:
+        from apiconform.checks.coverage import keyword_for
+
+        command += ["-k", keyword_for(options.rule, root / SUITES)]
+    for defect in options.defects:
+        command += ["--sandbox-defect", defect]
+    return command
+
+
 def pytest_command(options: RunOptions, root: Path, config_path: Path | None) -> list[str]:
     reports = options.reports
     command = [
         sys.executable,
         "-m",
         "pytest",
-        *shard_of(select_suites(root, options.only), options.shard),
-        "-o",  # pytest's cache (--lf, --ff) lives with the reports it belongs to
-        f"cache_dir={reports / '.pytest_cache'}",
+        *_selection(options, root, config_path),
         "--alluredir",
         str(reports / "allure-results"),
         "--clean-alluredir",
@@ -154,27 +181,29 @@ def pytest_command(options: RunOptions, root: Path, config_path: Path | None) ->
         command.append("--fail-on-additive-drift")
     if options.drift_baseline is not None:
         command += ["--drift-baseline", str(options.drift_baseline.resolve())]
-    if options.target:
-        command += ["--target", options.target]
-    if config_path:
-        command += ["--config", str(config_path)]
-    if options.profile:
-        command += ["--profile", options.profile]
-    if options.allow_writes:
-        command.append("--allow-writes")
     if options.strict:
         command.append("--strict-grades")
-    if options.shard is not None:
-        command += ["--budget-share", str(options.shard[1])]
-    if options.rule:
-        from apiconform.checks.coverage import keyword_for
-
-        command += ["-k", keyword_for(options.rule, root / SUITES)]
-    for defect in options.defects:
-        command += ["--sandbox-defect", defect]
     if not any(arg.startswith(("-v", "--verbose", "--tb", "-r")) for arg in options.extra):
         command += ["--tb=no", "-rN"]  # the summary lists each failing rule once; -v shows every test's block
     return [*command, *options.extra]
+
+
+def plan(options: RunOptions) -> int:
+    """``apiconform run --plan``: collect and plan, send nothing; print what the run would need and afford."""
+    root = find_root()
+    config_path = _config_path(options)
+    preflight(options, config_path)
+    options = RunOptions(**{**options.__dict__, "reports": options.reports.resolve()})
+    command = [sys.executable, "-m", "pytest", *_selection(options, root, config_path), "--co", "-q", *options.extra]
+    completed = subprocess.run(command, cwd=root, check=False, capture_output=True, text=True)
+    lines = completed.stdout.splitlines()
+    shown = [line for line in lines if line.startswith("plan:")]
+    if completed.returncode != 0 or not shown:
+        tail = [line for line in (completed.stdout + completed.stderr).splitlines() if line.strip()][-3:]
+        print(f"apiconform: error: could not plan the run: {' | '.join(tail)}", file=sys.stderr)
+        return 2
+    print("\n".join(shown))
+    return 0
 
 
 def _config_path(options: RunOptions) -> Path | None:
@@ -331,9 +360,11 @@ def decide(returncode: int, results_json: Path, junit: Path, drift_json: Path | 
         return Outcome(1, f"nonconformance found: {summary}")
     if by_category.get(UNAVAILABLE):
         return Outcome(3, f"target unavailable: {summary}", "the target did not answer; check its base URLs")
-    if by_category.get(BUDGET):
-        first = next(str(r.get("message", "")).strip().splitlines()[0] for r in bad if r.get("category") == BUDGET)
-        return Outcome(4, f"budget spent: {by_category[BUDGET]} test(s) not run; {summary}", first)
+    spent = [r for r in records if r.get("category") == BUDGET]  # not run (skipped), or stopped mid-test
+    if spent:
+        first = next((str(r.get("message", "")).strip() for r in spent if str(r.get("message", "")).strip()), "")
+        first = first.splitlines()[0] if first else "the request budget was spent"
+        return Outcome(4, f"budget spent: {len(spent)} test(s) not run; {summary}", first)
     nothing = _checked_nothing(results_json)
     if nothing is not None and not bad:
         return nothing

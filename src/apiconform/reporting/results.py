@@ -27,6 +27,8 @@ CONFIGURATION = "configuration-problem"
 BUDGET = "budget-spent"  # not run: the request budget or the run deadline was spent (never the vendor's fault)
 DEVIATION = pytest.StashKey[str]()  # accepted / expired / changed, when an accepted deviation speaks of it
 WARNINGS = pytest.StashKey[list[Any]]()  # the test's broken assumptions and recommendations (ContractViolation)
+SETUP_SECONDS = pytest.StashKey[float]()
+REQUESTS = pytest.StashKey[int]()  # requests the test sent, its setup included (what the planner learns costs from)
 MAX_LISTED = 20
 
 
@@ -89,6 +91,11 @@ def record(item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo[N
             "deviation": item.stash.get(DEVIATION, None),
             "grade": grade_of(call) if outcome != "passed" else None,
             "warnings": [_warning(v) for v in item.stash.get(WARNINGS, [])],
+            "requests": item.stash.get(REQUESTS, 0),
+            "generated": bool(item.get_closest_marker("generated")),
+            "seconds": round(
+                item.stash.get(SETUP_SECONDS, 0.0) + (report.duration if report.when == "call" else 0.0), 4
+            ),
         }
     )
 
@@ -163,9 +170,10 @@ class RunSummary:
     contract_versions: dict[str, str] = field(default_factory=dict)
     max_requests: int = 0  # this run's budget (its share, when sharded)
     budget_share: int = 1
+    plan: dict[str, Any] = field(default_factory=dict)  # apiconform.planning.Plan.to_json()
 
     @classmethod
-    def of(cls, config: pytest.Config, session: Any) -> RunSummary:
+    def of(cls, config: pytest.Config, session: Any, plan: Any = None) -> RunSummary:
         target = session.target
         return cls(
             target=target.name,
@@ -179,6 +187,7 @@ class RunSummary:
             contract_versions=contract_versions(target.apis()),
             max_requests=session.client.budget.max_requests,
             budget_share=max(1, int(config.getoption("--budget-share", default=1) or 1)),
+            plan=plan.to_json() if plan is not None else {},
         )
 
     @classmethod
@@ -200,7 +209,8 @@ def not_checked(config: pytest.Config, summary: RunSummary) -> list[dict[str, An
     out = []
     for api in summary.apis:
         mine = [r for r in records if api in r["nodeid"] or r.get("params", {}).get("api") == api]
-        if mine and all(r["outcome"] == "skipped" for r in mine):
+        budget = any(r["category"] == BUDGET for r in mine)  # not run for want of budget: its own outcome
+        if mine and all(r["outcome"] == "skipped" for r in mine) and not budget:
             reason = next((r["message"].strip().splitlines()[-1] for r in mine if r["message"].strip()), "")
             out.append({"api": api, "skipped": len(mine), "reason": reason[:300], "missing": missing})
     return out
@@ -225,6 +235,7 @@ def write_json(path: Path, config: pytest.Config, summary: RunSummary) -> None:
         "contract_versions": summary.contract_versions,
         "not_checked": not_checked(config, summary),
         "budget": {"max_requests": summary.max_requests, "share": summary.budget_share},
+        "plan": summary.plan,
     }
     path.write_text(json.dumps(data, indent=2), encoding="utf-8")
 
@@ -279,7 +290,24 @@ def print_summary(terminalreporter: Any, config: pytest.Config, summary: RunSumm
         console.print(f"  CONFIGURATION {escape(problem[:300])}", soft_wrap=True)
     if problems:
         console.print(f"{stopped} test(s) not run because of {len(problems)} configuration problem(s) above")
+    _print_budget(console, records, summary)
     console.print(f"requests sent: {summary.requests_sent}")
+
+
+def _print_budget(console: Console, records: list[dict[str, Any]], summary: RunSummary) -> None:
+    """What the budget did to the run: tests it could not afford (not run, never failed) and cut depth."""
+    spent = [r for r in records if r["category"] == BUDGET]
+    plan = summary.plan
+    depth = ", ".join(f"{kind} {full}->{now}" for kind, (full, now) in plan.get("examples", {}).items())
+    if spent:
+        first = spent[0]["message"].strip().splitlines()[0] if spent[0]["message"].strip() else ""
+        console.print(
+            f"  BUDGET SPENT {len(spent)} test(s) not run within {summary.max_requests} requests "
+            f"({escape(first.removeprefix('not run: ')[:160])})",
+            soft_wrap=True,
+        )
+    if depth:
+        console.print(f"  BUDGET generated examples per test cut to fit the budget ({depth})", soft_wrap=True)
 
 
 def _check_of(rec: dict[str, Any]) -> str:

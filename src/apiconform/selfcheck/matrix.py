@@ -83,7 +83,9 @@ def project_root() -> Path:
     return Path(__file__).resolve().parents[3]
 
 
-def run_suites(defect: str | None, extra: Iterable[str] = (), concern: str | None = None) -> Run:
+def run_suites(
+    defect: str | None, extra: Iterable[str] = (), concern: str | None = None, profile: str = "quick"
+) -> Run:
     """One pytest process over suites/ (or one concern's module) against a fresh embedded sandbox."""
     root = project_root()
     suites = f"suites/test_{concern.replace('-', '_')}.py" if concern else "suites"
@@ -98,7 +100,7 @@ def run_suites(defect: str | None, extra: Iterable[str] = (), concern: str | Non
             "-p",
             "no:cacheprovider",
             "--profile",
-            "quick",
+            profile,
             "--results-json",
             str(results),
             "--strict-grades",
@@ -121,17 +123,22 @@ def build_matrix(
     workers: int = 2,
     progress: Callable[[Run], None] | None = None,
     focused: bool = False,
+    profile: str = "quick",
+    extra: Iterable[str] = (),
 ) -> Matrix:
     """The clean run over every suite, then one run per defect: every suite (what ``selfcheck`` reports), or
     with ``focused`` only the concern expected to catch it (enough to prove detection; false alarms are the
-    clean run's to prove)."""
+    clean run's to prove). ``profile`` goes to every run and ``extra`` (pytest arguments, e.g. a request budget)
+    to every defect run; the clean run is always the profile's whole run, so false alarms are judged on all of it."""
     chosen = list(defects) if defects is not None else sorted(DEFECTS)
     start = time.monotonic()
+    passed = tuple(extra)
 
     def one(name: str) -> Run:
         if name == CLEAN:
-            return run_suites(None)
-        return run_suites(name, concern=EXPECTED[name].concern if focused and name in EXPECTED else None)
+            return run_suites(None, profile=profile)
+        concern = EXPECTED[name].concern if focused and name in EXPECTED else None
+        return run_suites(name, passed, concern=concern, profile=profile)
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         futures = {name: pool.submit(one, name) for name in [CLEAN, *chosen]}

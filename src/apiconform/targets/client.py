@@ -112,6 +112,7 @@ class TargetClient:
         self._http = httpx.Client(timeout=per_read, follow_redirects=False, trust_env=False)
         self._local = threading.local()
         self.writes_sent = 0
+        self.sent_here = 0  # requests this process sent (a shared budget counts every worker's)
         self.credential_names: frozenset[tuple[str, str]] = BASE_CREDENTIAL_NAMES
         self.breaker = CircuitBreaker(self.limits.breaker_failures)
 
@@ -175,6 +176,7 @@ class TargetClient:
         self.breaker.check(origin)
         identity = _identity(headers, self.credential_names)
         self.budget.acquire(identity)
+        self.sent_here += 1
         if method in WRITE_METHODS:
             self.writes_sent += 1
         where = f"{method} {_host(url)}"

@@ -1,0 +1,42 @@
+"""Budget-aware runs: what each test costs in requests, and which tests a budget can afford, decided before
+anything is sent (``plan.make_plan``)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from apiconform.planning.costs import estimate, examples, load_learned
+from apiconform.planning.order import candidate
+from apiconform.planning.plan import Plan, make_plan
+from apiconform.targets.profiles import Profile
+
+__all__ = ["Plan", "plan_items", "planned_profile"]
+
+
+def plan_items(config: pytest.Config, session: Any, items: list[pytest.Item]) -> Plan:
+    """The plan for the collected suite tests, against the run's budget (its share) and the run deadline."""
+    budget = session.client.budget
+    rate = 1.0 / budget.interval
+    affordable = budget.max_requests
+    if budget.run_seconds is not None:
+        affordable = min(affordable, int(rate * budget.run_seconds))
+    learned = load_learned(config, session.target.name, session.profile.name)
+    candidates = [candidate(item.nodeid, estimate(item, session.profile, learned), i) for i, item in enumerate(items)]
+    return make_plan(candidates, affordable, rate, session.profile)
+
+
+def planned_profile(profile: Profile, plan: Plan) -> Profile:
+    """The profile with the plan's example counts (the same profile when the budget affords it all)."""
+    if not plan.examples:
+        return profile
+    full = {kind: examples(profile, kind) for kind in ("positive", "negative", "field_type")}
+    cut = {kind: plan.examples.get(kind, [n, n])[1] for kind, n in full.items()}
+    return replace(
+        profile,
+        positive_examples=cut["positive"],
+        negative_examples=cut["negative"],
+        field_type_examples=cut["field_type"],
+    )
