@@ -71,5 +71,7 @@ def test_the_nightly_recipe_uses_commands_that_exist() -> None:
     assert "--shard ${{ matrix.shard }}/2" in script and "apiconform merge reports-1 reports-2" in script
     parser = build_parser()
     parser.parse_args(["run", "--shard", "1/2", "--profile", "nightly", "--no-html"])
+    parser.parse_args(["run", "--plan", "--shard", "1/2", "--profile", "nightly"])
+    assert "apiconform run --plan" in script  # the plan is said before the first request
     parser.parse_args(["merge", "a", "b", "--into", "c", "--html"])
     assert "3) echo" in script and "4) echo" in script  # unavailable and budget spent are flagged apart
