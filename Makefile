@@ -42,12 +42,13 @@ selfcheck: setup
 	$(VENV)/bin/apiconform selfcheck
 
 lint: setup
-	$(VENV)/bin/ruff check src tests suites
-	$(VENV)/bin/ruff format --check src tests suites
+	$(VENV)/bin/ruff check src tests suites bench
+	$(VENV)/bin/ruff format --check src tests suites bench
 	$(VENV)/bin/mypy
 
-bench: setup
-	$(PY) scripts/benchmark.py
+# Costs, rates and where the time goes (bench/README.md); never part of `make test`. ARGS=--fast for a smoke check.
+bench: setup node-setup
+	$(PY) -m bench $(ARGS)
 
 serve: setup
 	$(VENV)/bin/apiconform sandbox serve

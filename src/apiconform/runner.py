@@ -185,6 +185,10 @@ def pytest_command(options: RunOptions, root: Path, config_path: Path | None) ->
         command.append("--strict-grades")
     if not any(arg.startswith(("-v", "--verbose", "--tb", "-r")) for arg in options.extra):
         command += ["--tb=no", "-rN"]  # the summary lists each failing rule once; -v shows every test's block
+    workers = any(arg == "-n" or arg.startswith(("-n", "--numprocesses")) for arg in options.extra)
+    if workers and not any(arg.startswith("--dist") for arg in options.extra):
+        # Generated tests differ a hundredfold in length: an idle worker takes queued tests from a busy one.
+        command += ["--dist", "worksteal"]
     return [*command, *options.extra]
 
 

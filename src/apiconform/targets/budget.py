@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -67,6 +68,9 @@ class RequestBudget:
         if delay > 0:
             time.sleep(delay)
 
+    def close(self) -> None:
+        """Nothing to release in one process (``SharedBudget`` closes its file)."""
+
     def pause(self, key: str, retry_after: str | None) -> None:
         """Honour a Retry-After (delay-seconds) for later requests with the same identity, within a cap."""
         if not retry_after:
@@ -80,25 +84,33 @@ class RequestBudget:
 
 
 class SharedBudget(RequestBudget):
-    """The same budget for several processes: its state in ``folder/budget.json``, under an exclusive lock."""
+    """The same budget for several processes: its state in ``folder/budget.json``, under an exclusive lock.
+
+    The file stays open for the process's life (one descriptor, locked, read and rewritten in place): every request
+    passes here, and opening the file anew for each one cost two workers more system time than they saved."""
 
     def __init__(
         self, requests_per_second: float, max_requests: int, run_seconds: float | None = None, *, folder: Path
     ) -> None:
         super().__init__(requests_per_second, max_requests, run_seconds)
         folder.mkdir(parents=True, exist_ok=True)
-        self._file = folder / "budget.json"
-        self._lock_file = folder / "budget.lock"
+        self._fd = os.open(folder / "budget.json", os.O_RDWR | os.O_CREAT, 0o600)
         with self._locked():
             pass  # the first process to arrive writes the initial state (its start is the run's)
 
     @contextmanager
     def _locked(self) -> Iterator[dict[str, Any]]:
-        with self._lock, self._lock_file.open("a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
+        with self._lock:
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
             try:
-                state = json.loads(self._file.read_text("utf-8")) if self._file.is_file() else dict(self._state)
+                size = os.fstat(self._fd).st_size
+                state = json.loads(os.pread(self._fd, size, 0)) if size else dict(self._state)
                 yield state
-                self._file.write_text(json.dumps(state), "utf-8")
+                data = json.dumps(state).encode()
+                os.pwrite(self._fd, data, 0)
+                os.ftruncate(self._fd, len(data))
             finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        os.close(self._fd)

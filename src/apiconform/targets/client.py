@@ -118,6 +118,7 @@ class TargetClient:
 
     def close(self) -> None:
         self._http.close()
+        self.budget.close()
 
     @property
     def exchanges(self) -> list[Exchange]:

@@ -1,0 +1,101 @@
+"""Section 2: how fast the suites send requests, against a bare ``httpx.Client`` loop to the same sandbox.
+
+The suite rate is requests_sent over the time spent in tests (the sum of each test's ``seconds``: start-up,
+collection and reporting excluded). The raw rate is the same number of requests, one authenticated read in a
+loop, to a ``SandboxServer`` in a thread of this process: as in a suite run, client and server share one
+interpreter. The ratio is the suites' overhead: generation, validation, budget, recording. Only the concerns
+that do not generate data have a target (>= 0.5). The rate-limits suite waits for Retry-After on purpose, so
+its rate says how long the sandbox's window is, not how slow the suite is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+
+from bench.common import MeasureError, apiconform_run
+from bench.model import Row, Section, verdict
+from bench.sandbox import READ_PATH, READ_QUERY, chorus_base, read_headers, timed_loop
+from bench.stats import Stat
+
+TITLE = "2. Suite request rate vs a raw httpx loop (per concern)"
+CONCERNS = ("contract", "field-types", "auth", "environments", "isolation", "rate-limits", "lifecycle")
+GENERATED = {"contract", "field-types"}
+WAITS = {"rate-limits"}
+TARGET = 0.5
+WARM_UP = 20
+
+
+def measure(repeat: int) -> Section:
+    from apiconform.sandbox.server import SandboxServer
+
+    section = Section("rates", TITLE)
+    server = SandboxServer()
+    manifest = server.start()
+    try:
+        headers = read_headers(manifest.credentials["sandbox"]["primary"])
+        with httpx.Client(base_url=chorus_base(manifest.root_url), headers=headers, timeout=10) as client:
+
+            def read() -> httpx.Response:
+                return client.get(READ_PATH, params=READ_QUERY)
+
+            timed_loop(read, count=WARM_UP)
+            for concern in CONCERNS:
+                try:
+                    _concern(section, concern, repeat, read)
+                except MeasureError as exc:
+                    section.errors.append(f"{concern}: {exc}")
+    finally:
+        server.stop()
+    section.notes.append(
+        "suite rate = requests_sent / sum of the tests' seconds; raw = the same count of Chorus GET /tests "
+        "(client id + secret) through one httpx.Client to a SandboxServer thread of the bench process"
+    )
+    return section
+
+
+def _concern(section: Section, concern: str, repeat: int, read: Callable[[], httpx.Response]) -> None:
+    """``repeat`` pairs of (suite run, raw loop of as many requests), interleaved."""
+    suite_rates, raw_rates, ratios, counts = [], [], [], []
+    for _ in range(repeat):
+        run = apiconform_run(["--profile", "quick", "--only", concern], timeout=300)
+        if not run.requests or not run.test_seconds:
+            raise MeasureError(f"`apiconform run --only {concern}` sent no request or took no test time")
+        suite = run.requests / run.test_seconds
+        raw = timed_loop(read, count=run.requests)
+        suite_rates.append(suite)
+        raw_rates.append(raw)
+        ratios.append(suite / raw)
+        counts.append(run.requests)
+    _rows(section, concern, Stat.of(suite_rates), Stat.of(raw_rates), Stat.of(ratios), Stat.of(counts))
+
+
+def _rows(section: Section, concern: str, suite: Stat, raw: Stat, ratio: Stat, count: Stat) -> None:
+    if concern in GENERATED:
+        target, mark, note = "", "", "generated (no target)"
+    elif concern in WAITS:
+        ok = ratio.median >= TARGET
+        target = f">= {TARGET:g}"
+        mark = verdict(ok) if ok else "below (by design)"
+        note = "waits for Retry-After on purpose"
+    else:
+        target, mark, note = f">= {TARGET:g}", verdict(ratio.median >= TARGET), ""
+    detail = f"suite {suite.median:,.0f} req/s vs raw {raw.median:,.0f} req/s, {count.median:.0f} requests"
+    section.rows.append(
+        Row.of(
+            f"{concern}: suite / raw",
+            ratio,
+            "{:.2f}",
+            target=target,
+            verdict=mark,
+            note="; ".join(filter(None, (detail, note))),
+        )
+    )
+    section.data[concern] = {
+        "suite_rate": suite.as_dict(),
+        "raw_rate": raw.as_dict(),
+        "ratio": ratio.as_dict(),
+        "requests_sent": count.as_dict(),
+        "generated": concern in GENERATED,
+    }
