@@ -123,23 +123,6 @@ def apiconform_run(args: Sequence[str], pytest_args: Sequence[str] = (), timeout
         return SuiteRun(completed, json.loads(results.read_text(encoding="utf-8")))
 
 
-_HELP: dict[str, str] = {}
-
-
-def run_help() -> str:
-    """``apiconform run --help``, once: which options this checkout's runner has (``--max-requests`` is new)."""
-    if "run" not in _HELP:
-        _HELP["run"] = run_bounded([*APICONFORM, "run", "--help"], 60).output
-    return _HELP["run"]
-
-
-def pytest_help() -> str:
-    """``pytest --help`` with the apiconform plugin: whether the suites accept an option."""
-    if "pytest" not in _HELP:
-        _HELP["pytest"] = run_bounded([sys.executable, "-m", "pytest", "--help", "-p", "no:cacheprovider"], 120).output
-    return _HELP["pytest"]
-
-
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind((LOOPBACK, 0))

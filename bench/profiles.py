@@ -11,14 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bench import detection
-from bench.common import MeasureError, SuiteRun, apiconform_run, pytest_help, run_help
-from bench.model import NA, Row, Section, verdict
+from bench.common import MeasureError, SuiteRun, apiconform_run
+from bench.model import Row, Section, verdict
 from bench.stats import Stat
 
 TITLE = "1. Profiles: cost and detection"
 BUDGET = 300
 QUICK_MAX_REQUESTS, QUICK_MAX_SECONDS = 600, 15.0
-NO_OPTION = f"{NA} (option missing)"
 EXIT = {1: "1 (nonconformance)", 2: "2 (usage or configuration)", 3: "3 (target unavailable)", 4: "4 (budget spent)"}
 
 
@@ -105,22 +104,11 @@ def _detection_rows(variant: Variant, repeat: int, section: Section) -> None:
     section.data.setdefault("detection", {})[variant.label] = summaries
 
 
-def _missing(variant: Variant, section: Section, what: str) -> None:
-    target = "100%" if what == "detection rate" else ""
-    section.rows.append(Row(f"{variant.label}: {what}", NO_OPTION, "0", target=target, verdict=NA if target else ""))
-
-
 def measure(repeat: int, matrix_repeat: int, fast: bool) -> Section:
     section = Section("profiles", TITLE)
-    has_budget_cli = "--max-requests" in run_help()
-    has_budget_pytest = "--max-requests" in pytest_help()
-    section.data["max_requests_option"] = {"apiconform run": has_budget_cli, "pytest": has_budget_pytest}
     for variant in (QUICK, NIGHTLY, QUICK_BUDGET):
         if variant == NIGHTLY and fast:
             section.notes.append("nightly profile runs skipped (--fast)")
-            continue
-        if variant == QUICK_BUDGET and not has_budget_cli:
-            _missing(variant, section, "requests sent")
             continue
         try:
             _cost_rows(variant, _runs(variant, repeat), section)
@@ -130,18 +118,15 @@ def measure(repeat: int, matrix_repeat: int, fast: bool) -> Section:
         if variant == NIGHTLY and fast:
             section.notes.append("nightly detection matrix skipped (--fast)")
             continue
-        if variant == QUICK and fast and has_budget_pytest:  # the budgeted matrix, which has the target, runs
+        if variant == QUICK and fast:  # the budgeted matrix, which has the target, runs
             section.notes.append("unbudgeted quick detection matrix skipped (--fast)")
-            continue
-        if variant == QUICK_BUDGET and not has_budget_pytest:
-            _missing(variant, section, "detection rate")
             continue
         try:
             _detection_rows(variant, 1 if variant == NIGHTLY else matrix_repeat, section)
         except MeasureError as exc:
             section.errors.append(f"{variant.label} detection matrix: {exc}")
     section.notes.append(
-        "detection: the focused matrix (clean run over every suite, then each defect against the concern meant "
-        "to catch it), `--strict-grades`, two pytest processes at a time"
+        "detection: the clean run over every suite, unbudgeted, then each defect: against the concern meant to "
+        "catch it, or (budgeted) over every suite within the budget; `--strict-grades`, two processes at a time"
     )
     return section

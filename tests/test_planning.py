@@ -135,14 +135,20 @@ client_secret = "PLAN_T_SECRET"
 """
 
 
-def test_plan_says_how_long_at_the_target_rate_and_sends_nothing(tmp_path: Path) -> None:
+def plan_slow_target(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``apiconform run --plan`` for a configured target on a closed loopback port (nothing may be sent)."""
     config = tmp_path / "apiconform.toml"
     config.write_text(SLOW_TARGET, encoding="utf-8")
     env = {**os.environ, "PLAN_T_ID": "id-for-planning", "PLAN_T_SECRET": "secret-for-planning"}
     command = [sys.executable, "-m", "apiconform.cli", "run", "--plan", "--target", "slow", "--config", str(config)]
-    command += ["--profile", "nightly", "--reports", str(tmp_path / "reports")]
+    command += [*args, "--reports", str(tmp_path / "reports")]
     done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, env=env, timeout=120, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
+    return done
+
+
+def test_plan_says_how_long_at_the_target_rate_and_sends_nothing(tmp_path: Path) -> None:
+    done = plan_slow_target(tmp_path, "--profile", "nightly")
     head = done.stdout.splitlines()[0]
     assert "at 5/s that is" in head and "min" in head, head  # port 9 refuses: a plan that sent would have failed
     assert "the budget of 100 requests does not" in done.stdout
@@ -150,11 +156,5 @@ def test_plan_says_how_long_at_the_target_rate_and_sends_nothing(tmp_path: Path)
 
 
 def test_a_test_that_spends_the_plan_limit_is_estimated_from_the_configured_plan(tmp_path: Path) -> None:
-    config = tmp_path / "apiconform.toml"
-    config.write_text(SLOW_TARGET, encoding="utf-8")
-    env = {**os.environ, "PLAN_T_ID": "id-for-planning", "PLAN_T_SECRET": "secret-for-planning"}
-    command = [sys.executable, "-m", "apiconform.cli", "run", "--plan", "--target", "slow", "--config", str(config)]
-    command += ["--only", "rate-limits", "--reports", str(tmp_path / "reports")]
-    done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, env=env, timeout=120, check=False)
-    assert done.returncode == 0, done.stdout + done.stderr
+    done = plan_slow_target(tmp_path, "--only", "rate-limits")
     assert "plan: 1 tests need about 52 requests" in done.stdout  # the plan's 50 calls, the 429 and a usage read
