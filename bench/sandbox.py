@@ -1,8 +1,8 @@
 """The embedded sandbox for the loops and the load generator, and the one read every figure uses.
 
 The read is Chorus ``GET /tests?count=10`` (listTests) with the primary application's client id and secret:
-authenticated, a read, answered 200 by the sandbox and by Prism from the same document, and under the
-standard plan's limit (100,000 calls a minute) at any rate this machine reaches.
+authenticated, a read, answered 200 by the sandbox and by Prism from the same document. The standard plan allows
+100,000 calls a minute: each load run gets a sandbox of its own, so no run measures another's 429s.
 
 ``SandboxProcess`` runs ``SandboxServer`` in a spawned child (as the retired ``scripts/benchmark.py`` did):
 the server then has a core and an interpreter lock of its own, as ``apiconform sandbox serve`` would.
