@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -103,6 +104,16 @@ def test_small_budget_runs_the_decisive_tests_and_reports_the_rest_as_not_run(tm
     assert not [t for t in data["tests"] if t["outcome"] in {"failed", "error"}]
     assert data["plan"]["not_run"] == len(spent) and data["plan"]["budget"] == 300
     assert {t["concern"] for t in data["tests"] if t["outcome"] == "passed"} == set(data["concerns"])
+    categories = json.loads((tmp_path / "allure-results" / "categories.json").read_text(encoding="utf-8"))
+    budget = next(c for c in categories if c["name"] == "Budget spent (not run)")
+    allure = [json.loads(f.read_text(encoding="utf-8")) for f in (tmp_path / "allure-results").glob("*-result.json")]
+    in_category = [
+        r
+        for r in allure
+        if r["status"] in budget["matchedStatuses"]
+        and re.fullmatch(budget["messageRegex"], r.get("statusDetails", {}).get("message", ""))
+    ]
+    assert len(in_category) == len(spent) and {r["status"] for r in in_category} == {"skipped"}  # Allure's view
     again = apiconform("run", "--plan", "--max-requests", "300", "--reports", str(tmp_path))
     assert again.returncode == 0 and "from earlier runs" in again.stdout
     learned = int(again.stdout.split("(")[1].split(" from earlier runs")[0])
