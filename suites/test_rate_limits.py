@@ -138,7 +138,7 @@ def _check(session: TargetSession, api: str, env: Environment, spent: Spent) -> 
     return found
 
 
-@pytest.mark.requests(8, plan_calls=True)
+@pytest.mark.requests(8)
 @pytest.mark.rule(
     "a plan's per-operation limit: X-RateLimit-Remaining = Limit - calls made, 429 with Retry-After and the "
     "documented body past the limit, usage shows the calls",

@@ -131,9 +131,6 @@ def test_workers_share_the_budget_and_the_plan_is_printed_once(tmp_path: Path) -
 
 
 SLOW_TARGET = """[targets.slow]
-[targets.slow.plan]
-calls = 50
-per_seconds = 60
 [targets.slow.budget]
 requests_per_second = 5
 max_requests = 100
@@ -164,8 +161,3 @@ def test_plan_says_how_long_at_the_target_rate_and_sends_nothing(tmp_path: Path)
     assert "at 5/s that is" in head and "min" in head, head  # port 9 refuses: a plan that sent would have failed
     assert "the budget of 100 requests does not" in done.stdout
     assert not (tmp_path / "reports" / "results.json").exists()
-
-
-def test_a_test_that_spends_the_plan_limit_is_estimated_from_the_configured_plan(tmp_path: Path) -> None:
-    done = plan_slow_target(tmp_path, "--only", "rate-limits")
-    assert "plan: 1 tests need about 52 requests" in done.stdout  # the plan's 50 calls, the 429 and a usage read

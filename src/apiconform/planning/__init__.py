@@ -24,10 +24,7 @@ def plan_items(config: pytest.Config, session: Any, items: list[pytest.Item]) ->
     if budget.run_seconds is not None:
         affordable = min(affordable, int(rate * budget.run_seconds))
     learned = load_learned(config, session.target.name, session.profile.name)
-    plan_calls = session.target.plan.calls if session.target.plan is not None else None
-    candidates = [
-        candidate(item.nodeid, estimate(item, session.profile, learned, plan_calls), i) for i, item in enumerate(items)
-    ]
+    candidates = [candidate(item.nodeid, estimate(item, session.profile, learned), i) for i, item in enumerate(items)]
     return make_plan(candidates, affordable, rate, session.profile)
 
 

@@ -17,8 +17,7 @@ import pytest
 from apiconform.targets.profiles import Profile
 
 GENERATED = "generated"  # @pytest.mark.generated("positive" | "negative" | "field_type"): examples from the profile
-REQUESTS = "requests"  # @pytest.mark.requests(n[, plan_calls=True]): a scripted test's requests, setup included;
-# plan_calls: it spends the vendor plan's limit, so a configured [targets.T.plan] says more than n
+REQUESTS = "requests"  # @pytest.mark.requests(n): a scripted test's requests, setup included
 UNMARKED_REQUESTS = 3
 PER_EXAMPLE = 1.0  # a generated example is one request; its known inputs and tokens are the one more
 CACHE_KEY = "apiconform/costs"
@@ -38,7 +37,7 @@ def examples(profile: Profile, kind: str) -> int:
     return int(getattr(profile, f"{kind}_examples"))
 
 
-def _static(item: pytest.Item, profile: Profile, plan_calls: int | None) -> Cost:
+def _static(item: pytest.Item, profile: Profile) -> Cost:
     generated = item.get_closest_marker(GENERATED)
     if generated is not None:
         kind = str(generated.args[0])
@@ -46,13 +45,11 @@ def _static(item: pytest.Item, profile: Profile, plan_calls: int | None) -> Cost
         return Cost(1 + PER_EXAMPLE * n, 1 + PER_EXAMPLE, kind)
     marked = item.get_closest_marker(REQUESTS)
     requests = float(marked.args[0]) if marked is not None else UNMARKED_REQUESTS
-    if marked is not None and marked.kwargs.get("plan_calls") and plan_calls is not None:
-        requests = max(requests, plan_calls + 2.0)  # the limit's calls, the refused one and a usage read
     return Cost(requests, requests)
 
 
-def estimate(item: pytest.Item, profile: Profile, learned: Mapping[str, float], plan_calls: int | None = None) -> Cost:
-    static = _static(item, profile, plan_calls)
+def estimate(item: pytest.Item, profile: Profile, learned: Mapping[str, float]) -> Cost:
+    static = _static(item, profile)
     if item.nodeid not in learned:
         return static
     requests = max(float(learned[item.nodeid]), 1.0)
