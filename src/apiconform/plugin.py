@@ -7,6 +7,7 @@ it, so ``pytest tests/`` (the project's own tests) never starts a sandbox it doe
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Generator, Iterator
 from dataclasses import replace
 from datetime import date
@@ -190,8 +191,10 @@ def pytest_collection_modifyitems_plan(config: pytest.Config, items: list[pytest
     config.stash[_PLAN] = plan
     session.profile = planned_profile(session.profile, plan)
     shared = getattr(config, "workerinput", {}).get(SHARED_BUDGET)
-    if shared:
-        (Path(shared) / PLAN_FILE).write_text(json.dumps(plan.lines()), encoding="utf-8")
+    if shared:  # written whole, then renamed: the controller may read it while another worker writes its copy
+        part = Path(shared) / f"{PLAN_FILE}.{os.getpid()}"
+        part.write_text(json.dumps(plan.lines()), encoding="utf-8")
+        os.replace(part, Path(shared) / PLAN_FILE)
 
 
 def pytest_report_collectionfinish(config: pytest.Config) -> list[str]:
