@@ -80,7 +80,7 @@ def make_plan(candidates: Sequence[Candidate], budget: int, requests_per_second:
     plan = Plan(len(candidates), needed, budget, requests_per_second, learned, needed)
     if needed <= budget or not candidates:
         return plan
-    aim = budget * SAFETY
+    aim = budget * SAFETY if budget * (1 - SAFETY) >= 1 else float(budget)  # a budget of a few: no margin to keep
     spent, chosen, not_run = 0.0, [], []
     for c in decisive_order(candidates):
         if spent + c.cost.minimum <= aim:

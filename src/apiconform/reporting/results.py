@@ -300,10 +300,9 @@ def _print_budget(console: Console, records: list[dict[str, Any]], summary: RunS
     plan = summary.plan
     depth = ", ".join(f"{kind} {full}->{now}" for kind, (full, now) in plan.get("examples", {}).items())
     if spent:
-        first = spent[0]["message"].strip().splitlines()[0] if spent[0]["message"].strip() else ""
         console.print(
-            f"  BUDGET SPENT {len(spent)} test(s) not run within {summary.max_requests} requests "
-            f"({escape(first.removeprefix('not run: ')[:160])})",
+            f"  BUDGET SPENT {len(spent)} test(s) not run within {summary.max_requests} requests: raise "
+            "budget.max_requests (or --max-requests) for this target, or run fewer concerns (--only)",
             soft_wrap=True,
         )
     if depth:
