@@ -74,8 +74,8 @@ def load_learned(config: pytest.Config, target: str, profile: str) -> dict[str, 
 def save_learned(
     config: pytest.Config, target: str, profile: str, records: Iterable[Mapping[str, Any]], *, depth_cut: bool
 ) -> None:
-    """Remember what each test that ran to its end sent (not the ones the budget stopped or skipped, nor generated
-    tests whose examples the plan cut: their cost is the profile's full depth)."""
+    """Remember what each test that passed sent (not the ones that failed, skipped or the budget stopped, nor
+    generated tests whose examples the plan cut: their cost is the profile's full depth)."""
     cache = getattr(config, "cache", None)
     if cache is None:
         return
@@ -83,6 +83,6 @@ def save_learned(
     for record in records:
         if depth_cut and record.get("generated"):
             continue
-        if record.get("outcome") in {"passed", "failed"} and record.get("category") != "budget-spent":
+        if record.get("outcome") == "passed":  # a failure stops a test early: its count says too little
             learned[str(record["nodeid"])] = int(record.get("requests", 0))
     cache.set(_key(target, profile), learned)
