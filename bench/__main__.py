@@ -16,6 +16,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from apiconform.reporting.redaction import redact_text
 from bench import parallel, profiles, rates, table, throughput, timeprofile
 from bench.common import REPORTS
 from bench.model import Section
@@ -96,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     errors = [f"{s.key}: {e}" for s in sections for e in s.errors]
     if errors:
         more = f" (and {len(errors) - 1} more, see bench.json)" if len(errors) > 1 else ""
-        print(f"bench: could not measure {errors[0].splitlines()[0]}{more}", file=sys.stderr)
+        print(f"bench: could not measure {redact_text(errors[0].splitlines()[0])}{more}", file=sys.stderr)
         return 1
     return 0
 

@@ -16,7 +16,7 @@ import httpx
 
 from bench.common import MeasureError, apiconform_run
 from bench.model import Row, Section, verdict
-from bench.sandbox import READ_PATH, READ_QUERY, chorus_base, read_headers, timed_loop
+from bench.sandbox import READ_PATH, READ_QUERY, chorus_base, read_headers, register_credentials, timed_loop
 from bench.stats import Stat
 
 TITLE = "2. Suite request rate vs a raw httpx loop (per concern)"
@@ -33,6 +33,7 @@ def measure(repeat: int) -> Section:
     section = Section("rates", TITLE)
     server = SandboxServer()
     manifest = server.start()
+    register_credentials(manifest.credentials)
     try:
         headers = read_headers(manifest.credentials["sandbox"]["primary"])
         with httpx.Client(base_url=chorus_base(manifest.root_url), headers=headers, timeout=10) as client:

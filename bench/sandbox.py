@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import multiprocessing
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from multiprocessing.connection import Connection
 from types import TracebackType
 from typing import Any
 
 import httpx
 
+from apiconform.reporting.redaction import register_basic, register_secret
 from bench.common import MeasureError
 
 CHORUS = "chorus-line-test"
@@ -68,6 +69,7 @@ class SandboxProcess:
             self._stop()
             raise MeasureError(f"the sandbox child did not start within {STARTUP_TIMEOUT:.0f} s")
         self.info = self._parent.recv()
+        register_credentials(self.info["credentials"])
         return self.info
 
     def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
@@ -80,6 +82,17 @@ class SandboxProcess:
         if self._process.is_alive():
             self._process.kill()
             self._process.join(timeout=5)
+
+
+def register_credentials(credentials: Mapping[Any, Mapping[str, Mapping[str, str]]]) -> None:
+    """The sandbox's throwaway secrets, registered with the redactor so no bench output shows them."""
+    for roles in credentials.values():
+        for credential in roles.values():
+            for key in ("client_secret", "password"):
+                if credential.get(key):
+                    register_secret(credential[key])
+            if credential.get("username") and credential.get("password"):
+                register_basic(credential["username"], credential["password"])
 
 
 def timed_loop(send: Callable[[], httpx.Response], *, count: int | None = None, seconds: float = 5.0) -> float:

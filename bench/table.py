@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
+from apiconform.reporting.redaction import redact_text
 from bench.model import MISS, NA, PASS, Row, Section
 
 COLUMNS = ("figure", "median", "runs", "min–max", "target", "verdict", "note")
@@ -46,9 +48,9 @@ def render(console: Console, sections: list[Section]) -> None:
             table.add_row(*_cells(row), style=_style(row.verdict))
         console.print(table)
         for line in ([f"skipped: {section.skipped}"] if section.skipped else []) + section.notes:
-            console.print(f"  [dim]{line}[/dim]")
+            console.print(f"  [dim]{escape(redact_text(line))}[/dim]")
         for error in section.errors:
-            console.print(f"  [bold red]not measured: {error}[/bold red]")
+            console.print(f"  [bold red]not measured: {escape(redact_text(error))}[/bold red]")
     summary = Table(title="Targets", title_justify="left")
     for column in ("section", "figure", "measured", "target", "verdict"):
         summary.add_column(column, overflow="fold")
@@ -88,5 +90,6 @@ def write(folder: Path, sections: list[Section], meta: dict[str, Any]) -> None:
         "sections": {s.key: s.as_dict() for s in sections},
         "targets": [{"section": t, **row.__dict__} for t, row in target_rows(sections)],
     }
-    (folder / "bench.json").write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
-    (folder / "bench.md").write_text(markdown(sections, meta), encoding="utf-8")
+    # Errors carry subprocess output and answers: through the project's one redaction step, like every report.
+    (folder / "bench.json").write_text(redact_text(json.dumps(payload, indent=2)) + "\n", encoding="utf-8")
+    (folder / "bench.md").write_text(redact_text(markdown(sections, meta)), encoding="utf-8")
