@@ -20,6 +20,7 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from apiconform.checks.failures import Category
 from apiconform.config import DEFAULT_CONFIG_NAME, EMBEDDED, load_config, resolve_target
@@ -288,11 +289,16 @@ def _collection_error(junit: Path) -> Outcome | None:
     return None
 
 
-def _configuration_outcome(results_json: Path) -> Outcome | None:
+def _read_json(path: Path | None) -> dict[str, Any]:
+    """A report file's JSON, or empty when it is missing or unreadable (a run that died wrote none)."""
     try:
-        records = json.loads(results_json.read_text(encoding="utf-8")).get("tests", [])
+        data = json.loads(path.read_text(encoding="utf-8")) if path is not None else {}
     except (OSError, ValueError):
-        return None
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _configuration_outcome(records: list[dict[str, Any]]) -> Outcome | None:
     problems = [str(r.get("message", "")).strip().splitlines() for r in records if r.get("category") == CONFIGURATION]
     if not problems:
         return None
@@ -302,10 +308,7 @@ def _configuration_outcome(results_json: Path) -> Outcome | None:
 
 def _drift_outcome(drift_json: Path | None, summary: str) -> Outcome | None:
     """A run whose tests passed but whose answers drifted (unresolved breaking, or additive when asked)."""
-    try:
-        data = json.loads(drift_json.read_text(encoding="utf-8")) if drift_json else {}
-    except (OSError, ValueError):
-        return None
+    data = _read_json(drift_json)
     counts = data.get("counts", {})
     breaking, additive = int(counts.get("breaking", 0)), int(counts.get("additive", 0))
     if breaking or (additive and data.get("fail_on_additive")):
@@ -317,12 +320,8 @@ def _drift_outcome(drift_json: Path | None, summary: str) -> Outcome | None:
     return None
 
 
-def _checked_nothing(results_json: Path) -> Outcome | None:
+def _checked_nothing(gaps: list[dict[str, Any]]) -> Outcome | None:
     """An API of the target whose every test was skipped (missing credentials, no environment for it)."""
-    try:
-        gaps = json.loads(results_json.read_text(encoding="utf-8")).get("not_checked", [])
-    except (OSError, ValueError):
-        return None
     if not gaps:
         return None
     first = gaps[0]
@@ -336,11 +335,14 @@ def _checked_nothing(results_json: Path) -> Outcome | None:
 
 def decide(returncode: int, results_json: Path, junit: Path, drift_json: Path | None = None) -> Outcome:
     """Map pytest's exit status and the per-test records to apiconform's exit status."""
-    configuration = _configuration_outcome(results_json)
+    data = _read_json(results_json)
+    records: list[dict[str, Any]] = data.get("tests", [])
+    configuration = _configuration_outcome(records)
+    nothing = _checked_nothing(data.get("not_checked", []))
     if returncode == PYTEST_USAGE and configuration is not None:
         return configuration
-    if returncode == PYTEST_USAGE and _checked_nothing(results_json) is not None:
-        return _checked_nothing(results_json)  # type: ignore[return-value]
+    if returncode == PYTEST_USAGE and nothing is not None:
+        return nothing
     if returncode in (PYTEST_USAGE, PYTEST_INTERNAL):
         return Outcome(2, "usage error", "pytest rejected the run (see its message above)")
     if returncode == PYTEST_NO_TESTS:
@@ -350,10 +352,6 @@ def decide(returncode: int, results_json: Path, junit: Path, drift_json: Path | 
         return collection
     if returncode == PYTEST_INTERRUPTED:
         return Outcome(130, "interrupted")
-    try:
-        records = json.loads(results_json.read_text(encoding="utf-8")).get("tests", [])
-    except (OSError, ValueError):
-        records = []
     counts = Counter(str(r.get("outcome")) for r in records)
     bad = [r for r in records if r.get("outcome") in {"failed", "error"}]
     by_category = Counter(str(r.get("category") or "uncategorised") for r in bad)
@@ -369,7 +367,6 @@ def decide(returncode: int, results_json: Path, junit: Path, drift_json: Path | 
         first = next((str(r.get("message", "")).strip() for r in spent if str(r.get("message", "")).strip()), "")
         first = first.splitlines()[0] if first else "the request budget was spent"
         return Outcome(4, f"budget spent: {len(spent)} test(s) not run; {summary}", first)
-    nothing = _checked_nothing(results_json)
     if nothing is not None and not bad:
         return nothing
     drifted = _drift_outcome(drift_json, summary)
