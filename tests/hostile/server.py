@@ -195,20 +195,26 @@ class _Conn:
         self.buf = bytearray()
         sock.settimeout(_TICK)
 
+    def _recv(self) -> bytes | None:
+        """What the peer sent within one tick (None: nothing yet); _ClientGone when it closed or failed."""
+        try:
+            chunk = self.sock.recv(65536)
+        except TimeoutError:
+            return None
+        except OSError as exc:
+            raise _ClientGone from exc
+        if not chunk:
+            raise _ClientGone
+        return chunk
+
     def _fill(self, deadline: float) -> None:
         while True:
             if self.stop.is_set() or time.monotonic() > deadline:
                 raise _ClientGone
-            try:
-                chunk = self.sock.recv(65536)
-            except TimeoutError:
-                continue
-            except OSError as exc:
-                raise _ClientGone from exc
-            if not chunk:
-                raise _ClientGone
-            self.buf += chunk
-            return
+            chunk = self._recv()
+            if chunk is not None:
+                self.buf += chunk
+                return
 
     def read_until(self, marker: bytes, limit: int, deadline: float) -> bytes:
         while (index := self.buf.find(marker)) < 0:
@@ -253,14 +259,7 @@ class _Conn:
                 if remaining <= 0:
                     return
                 self.sock.settimeout(min(_TICK, remaining))
-                try:
-                    chunk = self.sock.recv(65536)
-                except TimeoutError:
-                    continue
-                except OSError as exc:
-                    raise _ClientGone from exc
-                if not chunk:
-                    raise _ClientGone
+                self._recv()  # dropped
         finally:
             try:
                 self.sock.settimeout(_TICK)
