@@ -26,6 +26,7 @@ from apiconform.checks.failures import Category
 from apiconform.config import DEFAULT_CONFIG_NAME, EMBEDDED, load_config, resolve_target
 from apiconform.errors import UsageError
 from apiconform.reporting import html
+from apiconform.reporting.redaction import redact_text
 from apiconform.reporting.sweep import sweep
 from apiconform.sandbox.defects import validate_defects
 
@@ -205,7 +206,7 @@ def plan(options: RunOptions) -> int:
     shown = [line for line in lines if line.startswith("plan:")]
     if completed.returncode != 0 or not shown:
         tail = [line for line in (completed.stdout + completed.stderr).splitlines() if line.strip()][-3:]
-        print(f"apiconform: error: could not plan the run: {' | '.join(tail)}", file=sys.stderr)
+        print(f"apiconform: error: could not plan the run: {redact_text(' | '.join(tail))}", file=sys.stderr)
         return 2
     print("\n".join(shown))
     return 0
