@@ -28,7 +28,7 @@ BUCKETS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("generation", ("hypothesis/", "schemathesis/generation", "hypothesis_jsonschema/")),
     ("validation", ("jsonschema/", "referencing/", "jsonschema_specifications/", "apiconform/checks/")),
     ("HTTP", ("httpx/", "httpcore/", "socket", "ssl", "selectors", "select.", "h11/", "_socket", "_ssl")),
-    ("sandbox", ("apiconform/sandbox/", "starlette/", "fastapi/", "uvicorn/", "pydantic", "anyio/")),
+    ("sandbox", ("apiconform/sandbox/", "starlette/", "uvicorn/", "anyio/")),
 )
 OTHER = "other"
 ORDER = ("start-up", "generation", "validation", "HTTP", "reporting", "sandbox", OTHER)

@@ -285,3 +285,23 @@ def test_secret_echoed_in_error_keeps_the_status_and_shape() -> None:
         assert att(bad, {"client_id": creds(bad)["client_id"]}).json()["moreInformation"] == (
             "Invalid client id or secret."
         )
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("DELETE", f"/sandbox/{CHORUS}/tests", "GET, POST"),
+        ("PUT", "/sandbox/carrierx-core/endpoints/e1", "DELETE, GET, PATCH"),
+        ("GET", f"/production/{ATT}{PATH}", "POST"),
+    ],
+)
+def test_405_names_every_method_of_the_path(server: SandboxServer, method: str, path: str, allowed: str) -> None:
+    """RFC 9110 15.5.6: a 405 "MUST generate an Allow header field" listing the target's methods, all of them."""
+    response = httpx.request(method, server.manifest.root_url + path, timeout=10)
+    assert response.status_code == 405, response.text
+    assert response.headers["allow"] == allowed
+
+
+def test_unknown_path_is_404(server: SandboxServer) -> None:
+    response = httpx.get(server.manifest.root_url + f"/sandbox/{CHORUS}/no-such-path", timeout=10)
+    assert (response.status_code, response.json()) == (404, {"detail": "Not Found"})

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, Response
-from fastapi.routing import APIRoute
+from starlette.applications import Starlette
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 
 from apiconform.sandbox import att, carrierx, chorus, portal
 from apiconform.sandbox.defects import validate_defects
@@ -18,10 +18,10 @@ from apiconform.sandbox.state import ENVIRONMENTS, SandboxState
 VENDORS = (att, chorus, carrierx)
 
 
-def create_app(defects: Iterable[str] = ()) -> tuple[FastAPI, SandboxState, Manifest]:
+def create_app(defects: Iterable[str] = ()) -> tuple[Starlette, SandboxState, Manifest]:
     """A fresh sandbox: its own state and throwaway credentials, with the given defects on."""
     state = SandboxState(validate_defects(defects))
-    app = FastAPI(title="apiconform embedded vendor sandbox", docs_url=None, redoc_url=None, openapi_url=None)
+    app = Starlette()
     manifest = Manifest(credentials=provision_client_apps(state))
     apis: list[str] = []
     for env in ENVIRONMENTS:
@@ -39,19 +39,13 @@ def create_app(defects: Iterable[str] = ()) -> tuple[FastAPI, SandboxState, Mani
     return app, state, manifest
 
 
-def install_allow_header(app: FastAPI) -> None:
-    """405 answers list every method the path supports (RFC 9110 15.5.6), not only the first route's."""
+def install_allow_header(app: Starlette) -> None:
+    """Error answers of the app's own routing (404, 405) as JSON; a 405 keeps its ``Allow`` header, which
+    names every method the path supports (RFC 9110 15.5.6, routes.py)."""
 
     async def handle(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
-        if exc.status_code != 405:
-            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
-        methods: set[str] = set()
-        for route in app.routes:
-            if isinstance(route, APIRoute) and route.path_regex.match(request.url.path):
-                methods |= route.methods or set()
-        return JSONResponse(
-            {"detail": "Method Not Allowed"}, status_code=405, headers={"Allow": ", ".join(sorted(methods))}
-        )
+        detail = "Method Not Allowed" if exc.status_code == 405 else exc.detail
+        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
 
     app.add_exception_handler(StarletteHTTPException, handle)

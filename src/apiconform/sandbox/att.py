@@ -7,14 +7,16 @@ import json
 from functools import cache
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import JSONResponse, Response
 from jsonschema import Draft202012Validator
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 
 from apiconform.contracts import validator_for
 from apiconform.sandbox import gateway
 from apiconform.sandbox.fixtures_att import fixtures, known_inputs
 from apiconform.sandbox.provisioning import Mounted
+from apiconform.sandbox.routes import Routes
 from apiconform.sandbox.state import Environment, SandboxState
 
 API = "att-end-customer-lookup"
@@ -65,8 +67,8 @@ def _matches(state: SandboxState, env: Environment, body: dict[str, Any]) -> lis
     return [_drift(state, r) for r in found[:MAX_RECORDS]]
 
 
-def mount(app: FastAPI, state: SandboxState, env: Environment) -> Mounted:
-    router = APIRouter()
+def mount(app: Starlette, state: SandboxState, env: Environment) -> Mounted:
+    router = Routes()
 
     @router.post("/api/v1/customerAccountLookup")
     async def lookup(request: Request) -> Response:
@@ -101,5 +103,5 @@ def mount(app: FastAPI, state: SandboxState, env: Environment) -> Mounted:
         response.headers.update(limit_headers)
         return response
 
-    app.include_router(router, prefix=f"/{env}/{API}")
+    router.mount(app, f"/{env}/{API}")
     return Mounted([API], known_inputs={API: {OPERATION: [{"body": b} for b in known_inputs(env)]}})

@@ -7,14 +7,14 @@ APIs (``/{env}/carrierx-conference|flexml|mediator``) take only the Basic login 
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from starlette.applications import Starlette
 
 from apiconform.sandbox import carrierx_core, carrierx_endpoint_apis, fixtures_carrierx
 from apiconform.sandbox.provisioning import Mounted
 from apiconform.sandbox.state import Environment, SandboxState
 
 
-def mount(app: FastAPI, state: SandboxState, env: Environment) -> Mounted:
+def mount(app: Starlette, state: SandboxState, env: Environment) -> Mounted:
     store = fixtures_carrierx.provision(state, env)
     carrierx_core.mount(app, state, env)
     endpoint_apis = carrierx_endpoint_apis.mount(app, state, env)

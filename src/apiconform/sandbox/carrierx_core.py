@@ -11,19 +11,21 @@ carrierx_endpoints.py (endpoint bodies and handlers) and carrierx_listing.py (li
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import Response
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
 
 from apiconform.sandbox import carrierx_endpoints, carrierx_tokens
 from apiconform.sandbox.fixtures_carrierx import stores_of
+from apiconform.sandbox.routes import Routes
 from apiconform.sandbox.state import Environment, SandboxState
 
 API = "carrierx-core"
 
 
-def mount(app: FastAPI, state: SandboxState, env: Environment) -> None:
+def mount(app: Starlette, state: SandboxState, env: Environment) -> None:
     """Mount Core under ``/{env}/carrierx-core``."""
-    router = APIRouter()
+    router = Routes()
     store = stores_of(state)[env]
 
     @router.post("/oauth/token")
@@ -54,4 +56,4 @@ def mount(app: FastAPI, state: SandboxState, env: Environment) -> None:
     def delete_endpoint(endpoint_sid: str, request: Request) -> Response:
         return carrierx_endpoints.delete_endpoint(state, env, store, endpoint_sid, request)
 
-    app.include_router(router, prefix=f"/{env}/{API}")
+    router.mount(app, f"/{env}/{API}")

@@ -11,14 +11,16 @@ from __future__ import annotations
 import copy
 import secrets
 
-from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 
 from apiconform.sandbox.basic_auth import bearer_token, parse_basic
 from apiconform.sandbox.carrierx_listing import DEFAULT_LIMIT, envelope
 from apiconform.sandbox.carrierx_tokens import candidate_stores, find_token
 from apiconform.sandbox.fixtures_carrierx import ENDPOINT_APIS, stores_of
 from apiconform.sandbox.gateway import challenge
+from apiconform.sandbox.routes import Routes
 from apiconform.sandbox.state import Environment, SandboxState
 
 BASIC = 'Basic realm="carrierx"'
@@ -63,8 +65,8 @@ def unauthorized(state: SandboxState) -> JSONResponse:
     return JSONResponse(body, status_code=401, headers=challenge(state, BASIC))
 
 
-def _mount_one(app: FastAPI, state: SandboxState, env: Environment, api: str) -> None:
-    router = APIRouter()
+def _mount_one(app: Starlette, state: SandboxState, env: Environment, api: str) -> None:
+    router = Routes()
 
     @router.get(PATHS[api])
     def list_items(request: Request) -> Response:
@@ -74,10 +76,10 @@ def _mount_one(app: FastAPI, state: SandboxState, env: Environment, api: str) ->
             items = copy.deepcopy(stores_of(state)[env].records[api])
         return JSONResponse(envelope(state, request, items, DEFAULT_LIMIT, 0))
 
-    app.include_router(router, prefix=f"/{env}/{api}")
+    router.mount(app, f"/{env}/{api}")
 
 
-def mount(app: FastAPI, state: SandboxState, env: Environment) -> list[str]:
+def mount(app: Starlette, state: SandboxState, env: Environment) -> list[str]:
     """Mount the three endpoint APIs under ``/{env}/carrierx-{conference,flexml,mediator}``."""
     for api in ENDPOINT_APIS:
         _mount_one(app, state, env, api)

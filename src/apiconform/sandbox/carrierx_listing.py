@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import Request
+from starlette.requests import Request
 
 from apiconform.sandbox.carrierx_errors import error, problem
 from apiconform.sandbox.refusal import Refusal

@@ -14,8 +14,8 @@ import uuid
 from typing import Any
 from urllib.parse import parse_qs
 
-from fastapi import Request
-from fastapi.responses import JSONResponse, Response
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 
 from apiconform.sandbox.basic_auth import bearer_token
 from apiconform.sandbox.carrierx_errors import error, media_type, oauth_error, problem

@@ -12,6 +12,7 @@ Every response echoes ``X-Transaction-ID`` and carries ``X-Chorus-API-Version`` 
 from __future__ import annotations
 
 import json
+import random
 import re
 import secrets
 import string
@@ -19,14 +20,16 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from starlette.applications import Starlette
 from starlette.datastructures import QueryParams
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 
 from apiconform.sandbox import fixtures_chorus, gateway
 from apiconform.sandbox.fixtures_chorus import TEST_ID_MARKER, LineTest, Product
 from apiconform.sandbox.provisioning import Mounted
 from apiconform.sandbox.refusal import Refusal
+from apiconform.sandbox.routes import Routes
 from apiconform.sandbox.state import Application, Environment, SandboxState, iso
 
 API = "chorus-line-test"
@@ -117,12 +120,17 @@ class _Call:
 # -- responses ---------------------------------------------------------------------------------------------
 
 
+def _transaction_id() -> str:
+    """A UUID4 for the answer's X-Transaction-ID: an identifier, not a secret, so no system call per request."""
+    return str(uuid.UUID(int=random.getrandbits(128), version=4))
+
+
 def _base_headers(state: SandboxState, request: Request) -> dict[str, str]:
     """API version plus the echoed (or, when none was sent, generated) transaction ID (vendor-facts.md)."""
     headers = {"X-Chorus-API-Version": API_VERSION}
     if not state.has("transaction-id-not-echoed"):
         sent = request.headers.get("x-transaction-id", "").strip()
-        headers["X-Transaction-ID"] = sent or str(uuid.uuid4())
+        headers["X-Transaction-ID"] = sent or _transaction_id()
     return headers
 
 
@@ -256,8 +264,8 @@ def _page(params: QueryParams, headers: dict[str, str]) -> _Page:
 # -- the router --------------------------------------------------------------------------------------------
 
 
-def _router(state: SandboxState, env: Environment, store: _Store) -> APIRouter:
-    router = APIRouter()
+def _router(state: SandboxState, env: Environment, store: _Store) -> Routes:
+    router = Routes()
 
     @router.post("/tests")
     async def create_test(request: Request) -> Response:
@@ -303,7 +311,7 @@ def _router(state: SandboxState, env: Environment, store: _Store) -> APIRouter:
     return router
 
 
-def mount(app: FastAPI, state: SandboxState, env: Environment) -> Mounted:
+def mount(app: Starlette, state: SandboxState, env: Environment) -> Mounted:
     """Serve the API under ``/{env}/chorus-line-test`` with that environment's own fixture data."""
-    app.include_router(_router(state, env, _Store(state, env)), prefix=f"/{env}/{API}")
+    _router(state, env, _Store(state, env)).mount(app, f"/{env}/{API}")
     return Mounted([API], known_inputs={API: fixtures_chorus.known_inputs(env)})

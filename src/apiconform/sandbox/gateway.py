@@ -11,7 +11,7 @@ import enum
 import secrets
 from dataclasses import dataclass
 
-from fastapi.responses import JSONResponse
+from starlette.responses import JSONResponse
 
 from apiconform.sandbox.state import Application, Environment, RateDecision, SandboxState
 

@@ -9,14 +9,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 
 from apiconform.contracts import validator_for
 from apiconform.sandbox.basic_auth import basic_matches
 from apiconform.sandbox.defects import DEFECTS
 from apiconform.sandbox.gateway import challenge, gateway_error
 from apiconform.sandbox.refusal import Refusal
+from apiconform.sandbox.routes import Routes
 from apiconform.sandbox.state import PLANS, Application, Contract, SandboxState, iso
 
 KNOWN_APIS = (
@@ -102,9 +104,9 @@ async def _body(request: Request, schema: str) -> dict[str, Any]:
     return dict(body)
 
 
-def mount(app: FastAPI, state: SandboxState) -> None:
+def mount(app: Starlette, state: SandboxState) -> None:
     """Mount the portal under ``/portal``."""
-    router = APIRouter()
+    router = Routes()
 
     def authorize(request: Request, role: str) -> None:
         login, password = state.portal_users[role]
@@ -244,4 +246,4 @@ def mount(app: FastAPI, state: SandboxState) -> None:
         seconds = (await _body(request, "clock-request"))["seconds"]
         return JSONResponse({"now": iso(state.advance_clock(seconds))})
 
-    app.include_router(router, prefix="/portal")
+    router.mount(app, "/portal")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
-from fastapi.responses import Response
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
 
 
 class Refusal(Exception):
@@ -14,7 +15,7 @@ class Refusal(Exception):
         self.response = response
 
 
-def install_refusal_handler(app: FastAPI) -> None:
+def install_refusal_handler(app: Starlette) -> None:
     async def handle(_: Request, exc: Exception) -> Response:
         assert isinstance(exc, Refusal)
         return exc.response

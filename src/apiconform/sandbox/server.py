@@ -19,7 +19,9 @@ class SandboxServer:
 
     def __init__(self, defects: Iterable[str] = (), host: str = "127.0.0.1", port: int = 0) -> None:
         self.app, self.state, self.manifest = create_app(defects)
-        config = uvicorn.Config(self.app, host=host, port=port, log_level="warning", access_log=False, lifespan="off")
+        config = uvicorn.Config(
+            self.app, host=host, port=port, log_level="warning", access_log=False, lifespan="off", proxy_headers=False
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="apiconform-sandbox", daemon=True)
         self._host = host

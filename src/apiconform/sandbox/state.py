@@ -6,6 +6,7 @@ several processes at once, so every read-modify-write happens under ``SandboxSta
 
 from __future__ import annotations
 
+import functools
 import secrets
 import threading
 import time
@@ -115,7 +116,9 @@ def new_client_id() -> str:
     return uuid.uuid4().hex
 
 
+@functools.lru_cache(maxsize=4096)
 def iso(ts: float) -> str:
+    """RFC 3339 UTC; cached, since a listing renders the same records' timestamps on every read."""
     return datetime.fromtimestamp(ts, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
