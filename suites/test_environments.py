@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from apiconform.checks import environments as rules
-from apiconform.checks.samples import Request, sample_requests, send_sample
+from apiconform.checks.samples import Request, known_requests, send_sample
 from apiconform.config.model import Environment
 from apiconform.parametrize import covering
 from apiconform.plugin import get_session
@@ -87,7 +87,7 @@ def _known(session: TargetSession, env: Environment, op: Operation) -> list[tupl
             f"no known inputs for {op.api} {op.operation_id} in {env}: add "
             f"[[targets.{session.target.name}.environments.{env}.known_inputs.{op.api}.{op.operation_id}]]"
         )
-    return list(zip(known, sample_requests(session, env, op), strict=False))
+    return list(zip(known, known_requests(session, env, op), strict=True))
 
 
 def _send(

@@ -14,6 +14,7 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, find, settings
 from schemathesis import GenerationMode
 
+from apiconform.checks.documented_request import Part, covers, documented_parts
 from apiconform.config.model import Environment
 from apiconform.contracts import load_api
 from apiconform.contracts.security import schemes
@@ -55,8 +56,7 @@ def _from_case(case: Any, op: Operation) -> Request:
 
 
 def _is_security_header(op: Operation, name: str) -> bool:
-    names = {str(s.get("name", "")).lower() for s in schemes(op.api).values() if s.get("type") == "apiKey"}
-    return name.lower() in names or name.lower() == "authorization"
+    return name.lower() in _security_headers(op.api)
 
 
 def generated_request(op: Operation) -> Request:
@@ -90,21 +90,51 @@ def _generate(op: Operation) -> Request:
     return _from_case(case, op)
 
 
-def sample_requests(session: TargetSession, env: Environment, op: Operation) -> list[Request]:
-    """Known inputs first, then a generated request; each with the operation's required headers filled."""
-    samples: list[Request] = []
-    generated = generated_request(op)
+def _security_headers(api: str) -> frozenset[str]:
+    names = {str(s.get("name", "")).lower() for s in schemes(api).values() if s.get("type") == "apiKey"}
+    return frozenset({*names, "authorization"})
+
+
+_DOCUMENTED: dict[tuple[str, str], tuple[Request, list[Part]]] = {}
+
+
+def _documented(op: Operation) -> tuple[Request, list[Part]]:
+    key = (op.api, op.operation_id)
+    if key not in _DOCUMENTED:
+        _DOCUMENTED[key] = documented_parts(load_api(op.api).bundled, op.raw, _security_headers(op.api))
+    parts, missing = _DOCUMENTED[key]
+    return copy.deepcopy(parts), missing
+
+
+def contract_request(op: Operation) -> Request:
+    """The contract's own request: its documented values when it has one for every required part, else generated."""
+    parts, missing = _documented(op)
+    return generated_request(op) if missing else parts
+
+
+def known_requests(session: TargetSession, env: Environment, op: Operation) -> list[Request]:
+    """The target's known inputs, each completed to a full request: the contract's documented values for the
+    parts the input leaves out, generated ones only where the contract documents none either."""
+    parts, missing = _documented(op)
+    requests: list[Request] = []
     for known in session.known_inputs(env, op.api, op.operation_id):
-        merged = {**generated, **{k: v for k, v in known.items() if v not in (None, {})}}
+        given = {k: v for k, v in known.items() if v not in (None, {})}
+        base = generated_request(op) if any(not covers(given, part) for part in missing) else copy.deepcopy(parts)
+        merged = {**base, **given}
         if "body" in known and "form" in merged:
             merged.pop("form")
-        samples.append(merged)
-    samples.append(generated)
-    return samples
+        requests.append(merged)
+    return requests
+
+
+def sample_requests(session: TargetSession, env: Environment, op: Operation) -> list[Request]:
+    """Known inputs first, then the contract's own request; each with the operation's required parts filled."""
+    return [*known_requests(session, env, op), contract_request(op)]
 
 
 def sample_request(session: TargetSession, env: Environment, op: Operation) -> Request:
-    return sample_requests(session, env, op)[0]
+    known = known_requests(session, env, op)
+    return known[0] if known else contract_request(op)
 
 
 def send_sample(
@@ -132,7 +162,7 @@ def known_cases(session: TargetSession, env: Environment, op: Operation) -> list
     """The target's known inputs as schemathesis cases, completed with generated required parts (headers)."""
     st_op = schemathesis_operation(op)
     cases = []
-    for request in sample_requests(session, env, op)[:-1]:
+    for request in known_requests(session, env, op):
         body = request.get("body", request.get("form"))
         kwargs: dict[str, Any] = {
             "path_parameters": request.get("path_parameters") or None,
