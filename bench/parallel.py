@@ -2,7 +2,9 @@
 
 ``apiconform run ... -- -n 2`` hands ``-n 2`` to pytest unchanged. Under xdist the controller prints the
 summary from what the workers send back, so each run's output is checked for the per-concern table and the
-``requests sent:`` line. The quick profile is dominated by start-up and HTTP; nightly, by generation.
+``requests sent:`` line. The target applies to nightly, where the tests' own work dominates: two workers
+halve it. A quick run spends about two thirds of its few seconds starting, collecting and reporting, which
+each worker repeats rather than shares, so its speed-up is shown without a target.
 """
 
 from __future__ import annotations
@@ -66,15 +68,15 @@ def _compare(profile: str, repeat: int, section: Section) -> None:
             note=broken,
         )
     )
-    is_quick = profile == "quick"
+    targeted = profile == "nightly"
     section.rows.append(
         Row.of(
             f"{profile}: speed-up -n 2 vs -n 0",
             speedup,
             "{:.2f}",
             "x",
-            target=f">= {TARGET:g}x" if is_quick else "",
-            verdict=verdict(speedup.median >= TARGET) if is_quick else "",
+            target=f">= {TARGET:g}x" if targeted else "",
+            verdict=verdict(speedup.median >= TARGET) if targeted else "",
         )
     )
     section.data[profile]["speedup"] = speedup.as_dict()
@@ -82,7 +84,7 @@ def _compare(profile: str, repeat: int, section: Section) -> None:
 
 def measure(repeat: int, fast: bool) -> Section:
     section = Section("parallel", TITLE)
-    for profile, runs in (("quick", repeat), ("nightly", 1)):
+    for profile, runs in (("quick", repeat), ("nightly", repeat)):
         if profile == "nightly" and fast:
             section.notes.append("nightly comparison skipped (--fast)")
             continue

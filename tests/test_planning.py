@@ -161,3 +161,35 @@ def test_plan_says_how_long_at_the_target_rate_and_sends_nothing(tmp_path: Path)
     assert "at 5/s that is" in head and "min" in head, head  # port 9 refuses: a plan that sent would have failed
     assert "the budget of 100 requests does not" in done.stdout
     assert not (tmp_path / "reports" / "results.json").exists()
+
+
+class _Item:
+    """What the planner reads of a pytest item: its node id and its cost markers."""
+
+    def __init__(self, nodeid: str, generated: str | None = None, requests: int | None = None) -> None:
+        self.nodeid = nodeid
+        self.markers = {"generated": generated, "requests": requests}
+
+    def get_closest_marker(self, name: str) -> Any:
+        value = self.markers.get(name)
+        return None if value is None else type("Mark", (), {"args": (value,)})()
+
+
+def test_xdist_workers_take_the_heaviest_tests_first() -> None:
+    """Longest first: negative examples (slowest to generate) before more positive ones, scripted tests last, and
+    equals in collection order, the same order in every worker (xdist compares them)."""
+    from types import SimpleNamespace
+
+    from apiconform.planning import heaviest_first
+
+    items = [
+        _Item("a", requests=2),
+        _Item("b", generated="positive"),
+        _Item("c", generated="negative"),
+        _Item("d", requests=2),
+        _Item("e", generated="field_type"),
+        _Item("f", generated="negative"),
+    ]
+    session = SimpleNamespace(target=SimpleNamespace(name="t"), profile=PROFILES["nightly"])
+    ordered = heaviest_first(SimpleNamespace(), session, items)  # type: ignore[arg-type]
+    assert [i.nodeid for i in ordered] == ["c", "f", "e", "b", "a", "d"]

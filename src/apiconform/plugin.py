@@ -21,9 +21,10 @@ from apiconform.config import EMBEDDED, load_config, resolve_target
 from apiconform.config.deviations import judge
 from apiconform.contracts.secret_fields import secret_field_names
 from apiconform.errors import ApiconformError, BudgetExceeded, ConfigError
+from apiconform.frame_room import with_frame_room
 from apiconform.observed import drift_run
 from apiconform.observed.recorder import ShapeRecorder
-from apiconform.planning import plan_items, planned_profile
+from apiconform.planning import heaviest_first, plan_items, planned_profile
 from apiconform.planning.costs import save_learned
 from apiconform.planning.plan import Plan
 from apiconform.reporting import allure_support, failure_block, results
@@ -171,6 +172,15 @@ def get_session(config: pytest.Config) -> TargetSession:
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest's own -m deselection, which reads these markers
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> object:
+    """pytest's own call of the test function, with room on the frame stack (frame_room.py): generated tests
+    otherwise spend a third of their system time mapping and unmapping frame chunks."""
+    from _pytest.python import pytest_pyfunc_call as call_test_function  # the default implementation
+
+    return with_frame_room(lambda: call_test_function(pyfuncitem))
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         allure_support.describe_rule(item)
@@ -190,6 +200,8 @@ def pytest_collection_modifyitems_plan(config: pytest.Config, items: list[pytest
     plan = plan_items(config, session, suite)
     config.stash[_PLAN] = plan
     session.profile = planned_profile(session.profile, plan)
+    if hasattr(config, "workerinput") and len(suite) == len(items):  # every worker sorts alike: xdist compares
+        items[:] = heaviest_first(config, session, items)
     shared = getattr(config, "workerinput", {}).get(SHARED_BUDGET)
     if shared:  # written whole, then renamed: the controller may read it while another worker writes its copy
         part = Path(shared) / f"{PLAN_FILE}.{os.getpid()}"
