@@ -6,6 +6,7 @@ it, so ``pytest tests/`` (the project's own tests) never starts a sandbox it doe
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 from collections.abc import Generator, Iterator
@@ -207,6 +208,12 @@ def pytest_collection_modifyitems_plan(config: pytest.Config, items: list[pytest
         part = Path(shared) / f"{PLAN_FILE}.{os.getpid()}"
         part.write_text(json.dumps(plan.lines()), encoding="utf-8")
         os.replace(part, Path(shared) / PLAN_FILE)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """What start-up and collection built (modules, contracts, strategies) lives for the whole run: moved out of
+    the collector's reach, a full collection in mid-run scans only what tests made (50-60 ms less each)."""
+    gc.freeze()
 
 
 def pytest_report_collectionfinish(config: pytest.Config) -> list[str]:
