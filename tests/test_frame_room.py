@@ -28,3 +28,25 @@ def test_the_wrapper_declares_a_frame_larger_than_a_chunk() -> None:
     """Larger than CPython's 16 KiB frame chunk, so it gets a chunk of its own with room to spare for callees."""
     declared = frame_room._call.__code__.co_stacksize * 8
     assert declared > 1024 * 1024
+
+
+class _Item:
+    def __init__(self, concern: bool) -> None:
+        self.concern = concern
+
+    def get_closest_marker(self, name: str) -> object | None:
+        return object() if self.concern and name == "concern" else None
+
+
+def test_only_suite_tests_are_called_through_the_plugin(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Other tests (a user's, async ones another plugin runs) are left to the next pytest_pyfunc_call."""
+    import _pytest.python
+
+    from apiconform import plugin
+
+    called: list[object] = []
+    monkeypatch.setattr(_pytest.python, "pytest_pyfunc_call", lambda item: called.append(item) or True)
+    assert plugin.pytest_pyfunc_call(_Item(concern=False)) is None  # type: ignore[arg-type]
+    suite_test = _Item(concern=True)
+    assert plugin.pytest_pyfunc_call(suite_test) is True  # type: ignore[arg-type]
+    assert called == [suite_test]

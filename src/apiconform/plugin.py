@@ -174,9 +174,12 @@ def get_session(config: pytest.Config) -> TargetSession:
 
 @pytest.hookimpl(tryfirst=True)  # before pytest's own -m deselection, which reads these markers
 @pytest.hookimpl(tryfirst=True)
-def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> object:
-    """pytest's own call of the test function, with room on the frame stack (frame_room.py): generated tests
-    otherwise spend a third of their system time mapping and unmapping frame chunks."""
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> object | None:
+    """A suite test: pytest's own call of the test function, with room on the frame stack (frame_room.py), as
+    generated tests otherwise spend a third of their system time mapping and unmapping frame chunks. Any other
+    test is left to whichever plugin calls it (None)."""
+    if pyfuncitem.get_closest_marker("concern") is None:
+        return None
     from _pytest.python import pytest_pyfunc_call as call_test_function  # the default implementation
 
     return with_frame_room(lambda: call_test_function(pyfuncitem))
@@ -211,9 +214,11 @@ def pytest_collection_modifyitems_plan(config: pytest.Config, items: list[pytest
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """What start-up and collection built (modules, contracts, strategies) lives for the whole run: moved out of
-    the collector's reach, a full collection in mid-run scans only what tests made (50-60 ms less each)."""
-    gc.freeze()
+    """In a suite run, what start-up and collection built (modules, contracts, strategies) lives for the whole
+    run: moved out of the collector's reach, a full collection in mid-run scans only what tests made (50-60 ms
+    less each)."""
+    if any(item.get_closest_marker("concern") is not None for item in session.items):
+        gc.freeze()
 
 
 def pytest_report_collectionfinish(config: pytest.Config) -> list[str]:
