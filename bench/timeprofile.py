@@ -29,9 +29,10 @@ BUCKETS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("validation", ("jsonschema/", "referencing/", "jsonschema_specifications/", "apiconform/checks/")),
     ("HTTP", ("httpx/", "httpcore/", "socket", "ssl", "selectors", "select.", "h11/", "_socket", "_ssl")),
     ("sandbox", ("apiconform/sandbox/", "starlette/", "uvicorn/", "anyio/")),
+    ("waiting", ("time.sleep",)),  # the rate-limit suite waits for a window on purpose (Retry-After)
 )
 OTHER = "other"
-ORDER = ("start-up", "generation", "validation", "HTTP", "reporting", "sandbox", OTHER)
+ORDER = ("start-up", "generation", "validation", "HTTP", "reporting", "sandbox", "waiting", OTHER)
 Key = tuple[str, int, str]
 
 
