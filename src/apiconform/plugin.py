@@ -172,7 +172,6 @@ def get_session(config: pytest.Config) -> TargetSession:
     return session
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest's own -m deselection, which reads these markers
 @pytest.hookimpl(tryfirst=True)
 def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> object | None:
     """A suite test: pytest's own call of the test function, with room on the frame stack (frame_room.py), as
@@ -185,6 +184,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> object | None:
     return with_frame_room(lambda: call_test_function(pyfuncitem))
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest's own -m deselection, which reads these markers
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         allure_support.describe_rule(item)
