@@ -6,6 +6,7 @@ Documented behaviour: seed 000 (000_2f66a903044d6bbc.txt), vendor-facts.md "Chor
 
 from __future__ import annotations
 
+import random
 import re
 from collections.abc import Iterator
 from datetime import datetime
@@ -360,6 +361,15 @@ def test_transaction_id_generated_when_absent(acme: httpx.Client) -> None:
     first, second = acme.get("/tests/AC01SB01"), acme.get("/tests/AC01SB01")
     assert first.headers["X-Transaction-ID"] and second.headers["X-Transaction-ID"]
     assert first.headers["X-Transaction-ID"] != second.headers["X-Transaction-ID"]
+
+
+def test_generated_transaction_ids_stay_unique_when_the_global_random_is_reseeded(acme: httpx.Client) -> None:
+    """hypothesis reseeds Python's global random for every example it runs, in the thread that sends."""
+    ids = set()
+    for _ in range(3):
+        random.seed(0)
+        ids.add(acme.get("/tests").headers["X-Transaction-ID"])
+    assert len(ids) == 3
 
 
 def test_401_echoes_transaction_id(server: SandboxServer) -> None:

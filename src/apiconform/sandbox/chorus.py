@@ -120,9 +120,12 @@ class _Call:
 # -- responses ---------------------------------------------------------------------------------------------
 
 
+_IDS = random.Random()  # its own generator: hypothesis reseeds the global one for every example it runs
+
+
 def _transaction_id() -> str:
     """A UUID4 for the answer's X-Transaction-ID: an identifier, not a secret, so no system call per request."""
-    return str(uuid.UUID(int=random.getrandbits(128), version=4))
+    return str(uuid.UUID(int=_IDS.getrandbits(128), version=4))
 
 
 def _base_headers(state: SandboxState, request: Request) -> dict[str, str]:
