@@ -26,6 +26,11 @@ NODE_BIN = ROOT / "node_modules" / ".bin"
 LOOPBACK = "127.0.0.1"
 
 
+def run_timeout(profile: str) -> float:
+    """The deadline of one ``apiconform run`` of a profile: nightly takes about 30 s here, quick about 5."""
+    return 1200 if profile == "nightly" else 300
+
+
 class MeasureError(RuntimeError):
     """Something could not be measured at all (a crash, no results, a timeout): not a missed target."""
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from bench.common import MeasureError, SuiteRun, apiconform_run
+from bench.common import MeasureError, SuiteRun, apiconform_run, run_timeout
 from bench.model import Row, Section, verdict
 from bench.rates import CONCERNS
 from bench.stats import Stat
@@ -37,7 +37,7 @@ def summary_problems(run: SuiteRun) -> list[str]:
 
 
 def _compare(profile: str, repeat: int, section: Section) -> None:
-    timeout = 1200 if profile == "nightly" else 300
+    timeout = run_timeout(profile)
     runs: dict[str, list[SuiteRun]] = {"2": [], "0": []}
     for _ in range(repeat):
         for workers in ("2", "0"):  # interleaved, so a slow spell of the machine hits both

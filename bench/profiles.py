@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bench import detection
-from bench.common import MeasureError, SuiteRun, apiconform_run
+from bench.common import MeasureError, SuiteRun, apiconform_run, run_timeout
 from bench.model import Row, Section, verdict
 from bench.stats import Stat
 
@@ -39,7 +39,7 @@ QUICK_BUDGET = Variant(f"quick, budget {BUDGET}", "quick", BUDGET)
 
 
 def _runs(variant: Variant, repeat: int) -> list[SuiteRun]:
-    timeout = 1200 if variant.profile == "nightly" else 300
+    timeout = run_timeout(variant.profile)
     return [apiconform_run(variant.args, timeout=timeout) for _ in range(repeat)]
 
 

@@ -234,9 +234,10 @@ def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
         return
     config.stash[_PLAN_SHOWN] = True
     reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None:
+        return
     for line in json.loads(plan_file.read_text(encoding="utf-8")):
-        if reporter is not None:
-            reporter.write_line(line)
+        reporter.write_line(line)
 
 
 def _runs_suites(config: pytest.Config) -> bool:

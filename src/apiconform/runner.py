@@ -18,7 +18,7 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -199,7 +199,7 @@ def plan(options: RunOptions) -> int:
     root = find_root()
     config_path = _config_path(options)
     preflight(options, config_path)
-    options = RunOptions(**{**options.__dict__, "reports": options.reports.resolve()})
+    options = replace(options, reports=options.reports.resolve())
     command = [sys.executable, "-m", "pytest", *_selection(options, root, config_path), "--co", "-q", *options.extra]
     completed = subprocess.run(command, cwd=root, check=False, capture_output=True, text=True)
     lines = completed.stdout.splitlines()
@@ -242,7 +242,7 @@ def run(options: RunOptions) -> int:
     root = find_root()
     config_path = _config_path(options)
     preflight(options, config_path)
-    options = RunOptions(**{**options.__dict__, "reports": options.reports.resolve()})
+    options = replace(options, reports=options.reports.resolve())
     command = pytest_command(options, root, config_path)
     options.reports.mkdir(parents=True, exist_ok=True)
     results_json = options.reports / "results.json"

@@ -70,17 +70,14 @@ def _junit(folders: list[Path], into: Path) -> None:
     merged.write(str(into / JUNIT), pretty=True)
 
 
-def _allure(folders: list[Path], into: Path) -> int:
+def _allure(folders: list[Path], into: Path) -> None:
     """Every result, container and attachment file (uuid-named, so they never collide); the run files once."""
     target = into / ALLURE
     target.mkdir(parents=True, exist_ok=True)
-    copied = 0
     for folder in folders:
         for path in (folder / ALLURE).glob("*"):
             if path.is_file() and not (target / path.name).exists():
                 shutil.copyfile(path, target / path.name)
-                copied += 1
-    return copied
 
 
 def merge_reports(folders: list[Path], into: Path) -> dict[str, Any]:
