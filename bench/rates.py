@@ -6,6 +6,9 @@ loop, to a ``SandboxServer`` in a thread of this process: as in a suite run, cli
 interpreter. The ratio is the suites' overhead: generation, validation, budget, recording. Only the concerns
 that do not generate data have a target (>= 0.5). The rate-limits suite waits for Retry-After on purpose, so
 its rate says how long the sandbox's window is, not how slow the suite is.
+
+Each concern's row also shows its ceiling: the best ratio a suite of one pytest item per check could reach at
+that concern's requests per test, from the per-item cost of pytest and allure-pytest alone (``bench.floor``).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from collections.abc import Callable
 import httpx
 
 from bench.common import MeasureError, apiconform_run
+from bench.floor import Floor, measure_floor
 from bench.model import Row, Section, verdict
 from bench.sandbox import READ_PATH, READ_QUERY, chorus_base, read_headers, register_credentials, timed_loop
 from bench.stats import Stat
@@ -42,9 +46,10 @@ def measure(repeat: int) -> Section:
                 return client.get(READ_PATH, params=READ_QUERY)
 
             timed_loop(read, count=WARM_UP)
+            floor = _floor(section, repeat)
             for concern in CONCERNS:
                 try:
-                    _concern(section, concern, repeat, read)
+                    _concern(section, concern, repeat, read, floor)
                 except MeasureError as exc:
                     section.errors.append(f"{concern}: {exc}")
     finally:
@@ -56,9 +61,35 @@ def measure(repeat: int) -> Section:
     return section
 
 
-def _concern(section: Section, concern: str, repeat: int, read: Callable[[], httpx.Response]) -> None:
+def _floor(section: Section, repeat: int) -> Floor | None:
+    """The per-item floor, measured ``repeat`` times (medians); None (and an error) when it cannot be."""
+    try:
+        floors = [measure_floor() for _ in range(repeat)]
+    except MeasureError as exc:
+        section.errors.append(f"per-item floor: {exc}")
+        return None
+    overhead = Stat.of([1000 * f.overhead_s for f in floors])
+    raw = Stat.of([1000 * f.raw_s for f in floors])
+    floor = Floor(overhead.median / 1000, raw.median / 1000)
+    section.rows.append(
+        Row.of(
+            "pytest + allure-pytest per item, no checks",
+            overhead,
+            "{:.2f}",
+            " ms",
+            note=f"beyond its one request ({raw.median:.2f} ms raw); ceiling at 1 request per test: "
+            f"{floor.ceiling(1):.2f}",
+        )
+    )
+    section.data["per_item_floor"] = {"overhead_ms": overhead.as_dict(), "raw_ms": raw.as_dict()}
+    return floor
+
+
+def _concern(
+    section: Section, concern: str, repeat: int, read: Callable[[], httpx.Response], floor: Floor | None
+) -> None:
     """``repeat`` pairs of (suite run, raw loop of as many requests), interleaved."""
-    suite_rates, raw_rates, ratios, counts = [], [], [], []
+    suite_rates, raw_rates, ratios, counts, per_test = [], [], [], [], []
     for _ in range(repeat):
         run = apiconform_run(["--profile", "quick", "--only", concern], timeout=300)
         if not run.requests or not run.test_seconds:
@@ -69,10 +100,15 @@ def _concern(section: Section, concern: str, repeat: int, read: Callable[[], htt
         raw_rates.append(raw)
         ratios.append(suite / raw)
         counts.append(run.requests)
-    _rows(section, concern, Stat.of(suite_rates), Stat.of(raw_rates), Stat.of(ratios), Stat.of(counts))
+        per_test.append(run.requests / max(1, len(run.results.get("tests", []))))
+    ceiling = floor.ceiling(Stat.of(per_test).median) if floor is not None else None
+    _rows(section, concern, Stat.of(suite_rates), Stat.of(raw_rates), Stat.of(ratios), Stat.of(counts), ceiling)
+    section.data[concern]["requests_per_test"] = Stat.of(per_test).as_dict()
 
 
-def _rows(section: Section, concern: str, suite: Stat, raw: Stat, ratio: Stat, count: Stat) -> None:
+def _rows(
+    section: Section, concern: str, suite: Stat, raw: Stat, ratio: Stat, count: Stat, ceiling: float | None
+) -> None:
     if concern in GENERATED:
         target, mark, note = "", "", "generated (no target)"
     elif concern in WAITS:
@@ -83,6 +119,8 @@ def _rows(section: Section, concern: str, suite: Stat, raw: Stat, ratio: Stat, c
     else:
         target, mark, note = f">= {TARGET:g}", verdict(ratio.median >= TARGET), ""
     detail = f"suite {suite.median:,.0f} req/s vs raw {raw.median:,.0f} req/s, {count.median:.0f} requests"
+    if ceiling is not None:
+        detail += f"; ceiling {ceiling:.2f}"
     section.rows.append(
         Row.of(
             f"{concern}: suite / raw",
@@ -99,4 +137,5 @@ def _rows(section: Section, concern: str, suite: Stat, raw: Stat, ratio: Stat, c
         "ratio": ratio.as_dict(),
         "requests_sent": count.as_dict(),
         "generated": concern in GENERATED,
+        "ceiling": ceiling,
     }

@@ -35,6 +35,12 @@ async def redirect_other(request: Request) -> Response:
     return RedirectResponse(other, status_code=307)
 
 
+async def session_cookie(request: Request) -> Response:
+    response = JSONResponse({})
+    response.set_cookie("session", "s-granted-by-an-earlier-answer")
+    return response
+
+
 async def limited(request: Request) -> Response:
     return JSONResponse({}, status_code=429, headers={"Retry-After": "1"})
 
@@ -45,6 +51,7 @@ APP = Starlette(
         Route("/same", redirect_same, methods=["GET", "POST"]),
         Route("/away", redirect_other, methods=["GET", "POST"]),
         Route("/limited", limited),
+        Route("/login", session_cookie),
     ]
 )
 
@@ -137,7 +144,17 @@ def test_unreachable_target_is_unavailable_not_a_failure() -> None:
 
 def test_exchanges_are_recorded_per_test(base_url: str) -> None:
     c = client()
-    with c.recording() as exchanges:
-        c.request("GET", f"{base_url}/echo")
+    exchanges = c.record_anew()
+    c.request("GET", f"{base_url}/echo")
     assert [e.status for e in exchanges] == [200]
     assert isinstance(httpx.URL(exchanges[0].url), httpx.URL)
+
+
+def test_cookies_a_target_sets_are_never_sent_back(base_url: str) -> None:
+    """A later "no credentials" request must carry none, whatever an earlier answer set."""
+    c = client()
+    assert "set-cookie" in c.request("GET", f"{base_url}/login").headers
+    c.request("GET", f"{base_url}/echo")
+    assert "cookie" not in SEEN[-1]
+    c.request("GET", f"{base_url}/echo", headers={"Cookie": "api_key=k-chosen-by-the-check"})
+    assert SEEN[-1]["cookie"] == "api_key=k-chosen-by-the-check"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import gc
 import json
 import os
-from collections.abc import Generator, Iterator
+from collections.abc import Generator
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -267,23 +267,17 @@ def target_session(pytestconfig: pytest.Config) -> TargetSession:
     return get_session(pytestconfig)
 
 
-@pytest.fixture(autouse=True)
-def _apiconform_test(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Label the test for Allure and record its HTTP exchanges (attached if it fails)."""
-    if _SESSION not in request.config.stash or request.node.get_closest_marker("concern") is None:
-        yield
-        return
-    session = request.config.stash[_SESSION]
-    allure_support.label_test(request.node, session)
-    with session.client.recording() as exchanges:
-        request.node.stash[_EXCHANGES] = exchanges
-        yield
-
-
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Label a suite test for Allure and record its HTTP exchanges (attached if it fails), before its fixtures
+    run. A hook, not an autouse fixture: a fixture per test cost a fixture definition, an Allure "before"
+    entry and a container file each time."""
     if _SESSION in item.config.stash:
-        item.stash[_SENT_BEFORE] = item.config.stash[_SESSION].client.sent_here
+        session = item.config.stash[_SESSION]
+        item.stash[_SENT_BEFORE] = session.client.sent_here
+        if item.get_closest_marker("concern") is not None:
+            allure_support.label_test(item, session)  # allure-pytest has scheduled the test (its wrapper)
+            item.stash[_EXCHANGES] = session.client.record_anew()
     plan = item.config.stash.get(_PLAN, None)
     if plan is not None and item.nodeid in plan.skipped:
         raise BudgetExceeded(

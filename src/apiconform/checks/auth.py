@@ -22,6 +22,7 @@ from apiconform.checks.graded import (
     documented_response,
     report_breaches,
     response_links,
+    rooted,
     schema_breaches,
     summary,
 )
@@ -343,9 +344,7 @@ def error_body_documented(response: httpx.Response, bundled: JSON, op: Operation
     if schema is None:
         return
     body = _body(response)
-    root = {"$ref": "#/$defs/x", "$defs": {"x": schema}, "components": bundled.get("components", {})}
-    if "$ref" in schema:
-        root = {"$ref": schema["$ref"], "components": bundled.get("components", {})}
+    root = rooted(schema, bundled)
     links = response_links(op.raw, documented)
     source = str((documented or {}).get("x-source", "the operation's responses"))
     if body is None:

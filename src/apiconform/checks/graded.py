@@ -96,11 +96,44 @@ def _describe(error: ValidationError) -> str:
     return redact_text(f"{path}: {error.validator} {error.validator_value!r} violated by {received} {value!r}")[:300]
 
 
+_ROOTS: dict[tuple[int, int], tuple[JSON, JSON, JSON, Draft202012Validator]] = {}
+_BY_ROOT: dict[int, Draft202012Validator] = {}
+_MAX_ROOTS = 2048
+
+
+def rooted(schema: JSON, document: JSON) -> JSON:
+    """``schema`` as a validation root that carries the document's components its refs need. The same pair
+    gives the same root, whose validator is built once: building one (its reference registry) cost more than
+    validating a refusal's body. Keyed by identity, the objects held so that their ids stay their own."""
+    key = (id(schema), id(document))
+    cached = _ROOTS.get(key)
+    if cached is not None and cached[0] is schema and cached[1] is document:
+        return cached[2]
+    components = document.get("components", {})
+    if "$ref" in schema:
+        root = {"$ref": schema["$ref"], "components": components}
+    else:
+        root = {"$ref": "#/$defs/x", "$defs": {"x": schema}, "components": components}
+    if len(_ROOTS) >= _MAX_ROOTS:
+        _ROOTS.clear()
+        _BY_ROOT.clear()
+    validator = _new_validator(root)
+    _ROOTS[key] = (schema, document, root, validator)
+    _BY_ROOT[id(root)] = validator
+    return root
+
+
+def _new_validator(schema: JSON) -> Draft202012Validator:
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
 def schema_breaches(schema: JSON, instance: Any, links: Iterable[Grade | None] = ()) -> list[Breach]:
     """Every rule of ``schema`` the instance breaks (``schema`` carries the components its refs need),
     blocking ones first, then by instance path."""
     chain = list(links)
-    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    validator = _BY_ROOT.get(id(schema))
+    if validator is None or validator.schema is not schema:
+        validator = _new_validator(schema)
     found = [
         Breach(error_grade(schema, error, chain), ".".join(map(str, error.absolute_path)), _describe(error))
         for error in validator.iter_errors(instance)

@@ -6,7 +6,8 @@ Nothing else in the suites opens a connection, so these guarantees hold for ever
 - the target's request budget is never exceeded (shared by all tests of the run);
 - redirects are followed only for reads and only within the origin (a token request or a write is never
   re-sent anywhere, so neither its credentials nor its body can reach another host);
-- secrets found in responses (tokens, client secrets) are registered for redaction as they arrive.
+- secrets found in responses (tokens, client secrets) are registered for redaction as they arrive;
+- a cookie the target sets is never sent back: each request carries exactly the credentials its check chose.
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -48,6 +48,29 @@ _UNAVAILABLE_ERRORS = (
     httpx.ReadError,
     httpx.WriteError,
 )
+
+
+class _Discarded(httpx.Cookies):
+    """A jar that keeps nothing: a session cookie from one answer would otherwise authenticate a later
+    "no credentials" request, and tests would depend on their order (cookies travel in the Cookie header)."""
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        return None
+
+
+class _CookielessClient(httpx.Client):
+    """``httpx.Client`` without a cookie jar (httpx has no switch for it; parsing every answer's cookies
+    through ``http.cookiejar`` also cost a tenth of each request's client time)."""
+
+    _jar = _Discarded()
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        return self._jar
+
+    @cookies.setter
+    def cookies(self, cookies: Any) -> None:
+        raise TypeError("a target client keeps no cookies: send them in the request's Cookie header")
 
 
 class CircuitBreaker:
@@ -109,7 +132,7 @@ class TargetClient:
         self.allow_writes = allow_writes
         self.limits = limits or Limits()
         per_read = httpx.Timeout(self.limits.response_seconds, connect=self.limits.connect_seconds)
-        self._http = httpx.Client(timeout=per_read, follow_redirects=False, trust_env=False)
+        self._http = _CookielessClient(timeout=per_read, follow_redirects=False, trust_env=False)
         self._local = threading.local()
         self.writes_sent = 0
         self.sent_here = 0  # requests this process sent (a shared budget counts every worker's)
@@ -126,11 +149,10 @@ class TargetClient:
             self._local.exchanges = []
         return self._local.exchanges  # type: ignore[no-any-return]
 
-    @contextmanager
-    def recording(self) -> Iterator[list[Exchange]]:
-        """Collect the exchanges of one test (thread-local), for its failure attachments."""
+    def record_anew(self) -> list[Exchange]:
+        """Collect the exchanges of one test from now on (thread-local), for its failure attachments."""
         self._local.exchanges = []
-        yield self._local.exchanges
+        return self._local.exchanges  # type: ignore[no-any-return]
 
     def request(
         self,

@@ -104,6 +104,10 @@ class TargetSession:
         self.profile = profile
         self.tokens = TokenProvider(self)
         self.observer: ShapeRecorder | None = None  # set when the run records observed shapes
+        # The configuration and contracts do not change during a run; scripted tests ask these per request.
+        self._operations: dict[str, list[Operation]] = {}
+        self._roles: dict[tuple[Environment, str, str], list[str]] = {}
+        self._security: dict[str, Security | None] = {}
         client.credential_names = frozenset(n for api in target.apis() for n in credential_names(api))
 
     @cached_property
@@ -111,18 +115,20 @@ class TargetSession:
         return {api: load_api(api) for api in self.target.apis()}
 
     def _all_operations(self, api: str) -> list[Operation]:
-        overrides = self.target.path_overrides.get(api, {})
-        document = self.documents[api].bundled
-        return [
-            Operation(
-                api,
-                op["operationId"],
-                method,
-                overrides.get(op["operationId"], path),
-                _resolved(document, op, path),
-            )
-            for method, path, op in self.documents[api].operations()
-        ]
+        if api not in self._operations:
+            overrides = self.target.path_overrides.get(api, {})
+            document = self.documents[api].bundled
+            self._operations[api] = [
+                Operation(
+                    api,
+                    op["operationId"],
+                    method,
+                    overrides.get(op["operationId"], path),
+                    _resolved(document, op, path),
+                )
+                for method, path, op in self.documents[api].operations()
+            ]
+        return self._operations[api]
 
     def operations(self, api: str) -> list[Operation]:
         """The API's operations the target offers (its ``include`` / ``exclude`` applied)."""
@@ -155,7 +161,9 @@ class TargetSession:
         return Operation(api, "token", "POST", "(token endpoint)", {"responses": {}, "security": []})
 
     def security(self, api: str) -> Security | None:
-        return security(api)
+        if api not in self._security:
+            self._security[api] = security(api)
+        return self._security[api]
 
     def kind(self, api: str) -> str:
         found = self.security(api)
@@ -164,15 +172,18 @@ class TargetSession:
     # -- roles by purpose -------------------------------------------------------------------------------------
     def roles(self, env: Environment, api: str, purpose: str = MAIN) -> list[str]:
         """Configured credentials serving ``purpose`` for ``api`` in ``env`` (explicitly listed ones first)."""
-        environment = self.target.environments[env]
-        matching = [
-            name
-            for name in environment.roles
-            if environment.role(name).purpose == purpose
-            and environment.role(name).serves(api)
-            and self._can_feed(api, environment.credential(name))
-        ]
-        return sorted(matching, key=lambda name: environment.role(name).apis is None)
+        key = (env, api, purpose)
+        if key not in self._roles:
+            environment = self.target.environments[env]
+            matching = [
+                name
+                for name in environment.roles
+                if environment.role(name).purpose == purpose
+                and environment.role(name).serves(api)
+                and self._can_feed(api, environment.credential(name))
+            ]
+            self._roles[key] = sorted(matching, key=lambda name: environment.role(name).apis is None)
+        return list(self._roles[key])
 
     def role_for(self, env: Environment, api: str, purpose: str = MAIN) -> str | None:
         found = self.roles(env, api, purpose)
