@@ -51,6 +51,9 @@ def test_clean_sandbox_passes(tmp_path: Path) -> None:
     assert all(by_concern.values()), {c: len(t) for c, t in by_concern.items()}
     assert [t["nodeid"] for t in data["tests"] if t["outcome"] == "skipped"] == []
     assert data["requests_sent"] < 1500
+    crossed = [t for t in by_concern["environments"] if "test_credentials_bound_to_environment[" in t["nodeid"]]
+    # a token, the control in its own environment, the request to the other: a 401 there renews nothing
+    assert crossed and max(t["requests"] for t in crossed) <= 3, [(t["nodeid"], t["requests"]) for t in crossed]
 
 
 @pytest.mark.slow

@@ -72,7 +72,7 @@ class ShapeRecorder:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.operations: dict[str, dict[str, JSON]] = {}
-        self._documented: dict[tuple[str, str, int], JSON] = {}
+        self._documented: dict[tuple[str, str, int], tuple[JSON, dict[str, Documented], frozenset[str]]] = {}
 
     def observe(self, env: str, op: Any, document: JSON, response: httpx.Response, *, generated: bool = False) -> None:
         """Add one answer of operation ``op`` (a ``targets.session.Operation``) in ``env``. Headers count only
@@ -86,7 +86,7 @@ class ShapeRecorder:
             except ValueError:
                 walk = False
         with self._lock:
-            documented = self._documented_for(op, document, status)
+            documented, known, open_maps = self._documented_for(op, document, status)
             entry = self.operations.setdefault(env, {}).setdefault(
                 f"{op.api} {op.operation_id}",
                 {"api": op.api, "operation": op.operation_id, "method": op.method, "path": op.path, "statuses": {}},
@@ -98,12 +98,16 @@ class ShapeRecorder:
                 shape["scripted"] = shape.get("scripted", 0) + 1
                 shapes.observe_headers(shape, list(response.headers.keys()))
             if walk:
-                shapes.observe_body(shape, body, _known_paths(documented), _open_maps(documented), not generated)
+                shapes.observe_body(shape, body, known, open_maps, not generated)
 
-    def _documented_for(self, op: Any, document: JSON, status: int) -> JSON:
+    def _documented_for(
+        self, op: Any, document: JSON, status: int
+    ) -> tuple[JSON, dict[str, Documented], frozenset[str]]:
+        """What the contract documents for the status, with its paths and open maps: worked out once."""
         key = (op.api, op.operation_id, status)
         if key not in self._documented:
-            self._documented[key] = documented_status(document, op.raw, status)
+            documented = documented_status(document, op.raw, status)
+            self._documented[key] = (documented, _known_paths(documented), _open_maps(documented))
         return self._documented[key]
 
     def snapshot(self) -> dict[str, dict[str, JSON]]:

@@ -19,11 +19,14 @@ from apiconform.reporting.redaction import register_basic, register_secret
 
 @dataclass(frozen=True)
 class Presented:
-    """Credential parts of one request; ``renew`` gives fresh ones after a 401 (a cached token expired early)."""
+    """Credential parts of one request; ``renew`` gives fresh ones after a 401 (a cached token expired early)
+    from ``renew_in``, the environment that issued them: a 401 from another environment is the refusal a test
+    asks for, and renewing there would only spend a token request and a retry."""
 
     headers: dict[str, str] = field(default_factory=dict)
     query: dict[str, str] = field(default_factory=dict)
     renew: Callable[[], Presented] | None = field(default=None, compare=False, repr=False)
+    renew_in: str | None = field(default=None, compare=False, repr=False)
 
     def merged(
         self, headers: dict[str, str] | None, query: dict[str, Any] | None

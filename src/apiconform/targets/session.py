@@ -251,7 +251,7 @@ class TargetSession:
                 self.tokens.forget(env, api, role, scopes)
                 return credentials.bearer(self.tokens.token(env, api, role, scopes))
 
-            return Presented(headers=credentials.bearer(token).headers, renew=None if fresh else renew)
+            return Presented(headers=credentials.bearer(token).headers, renew=None if fresh else renew, renew_in=env)
         credential = self.credential(env, role)
         if credential is None:
             raise ConfigError(f"no credential {role!r} in {env}")
@@ -332,7 +332,7 @@ class TargetSession:
             )
 
         response = attempt(presented)
-        if response.status_code == 401 and presented.renew is not None:
+        if response.status_code == 401 and presented.renew is not None and presented.renew_in in (None, env):
             response = attempt(presented.renew())
         self.observe(env, op, response, generated=generated)
         return response
