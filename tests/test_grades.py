@@ -15,7 +15,7 @@ from apiconform.checks.failures import (
     collecting_warnings,
     decide,
 )
-from apiconform.checks.graded import report_breaches, schema_breaches
+from apiconform.checks.graded import report_breaches, rooted, schema_breaches
 from apiconform.contracts.grades import Grade, grade_errors, grade_of_source, node_grade, weakest
 
 
@@ -124,3 +124,17 @@ def test_a_test_with_only_warnings_raises_them_together() -> None:
     text = str(error)
     assert text.startswith("[warning] 2 recommended rule(s) broken")
     assert "Grade: recommended" in text and "Grade: assumption" in text
+
+
+def test_a_rooted_schema_is_built_once_per_pair_and_validates_as_a_fresh_one() -> None:
+    """The cached root (and its validator) answers exactly as a root built anew would."""
+    document: dict[str, Any] = {"components": {"schemas": {"Error": {"type": "object", "required": ["code"]}}}}
+    by_ref: dict[str, Any] = {"$ref": "#/components/schemas/Error"}
+    inline: dict[str, Any] = {"type": "object", "properties": {"code": {"type": "integer"}}}
+    assert rooted(by_ref, document) is rooted(by_ref, document)
+    assert rooted(inline, document) is not rooted(inline, {"components": {}})
+    for schema, body in ((by_ref, {}), (inline, {"code": "x"})):
+        root = rooted(schema, document)
+        fresh = dict(root)  # an equal root the cache has never seen
+        first, again = schema_breaches(root, body), schema_breaches(root, body)
+        assert first and first == again == schema_breaches(fresh, body)

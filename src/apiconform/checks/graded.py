@@ -96,8 +96,8 @@ def _describe(error: ValidationError) -> str:
     return redact_text(f"{path}: {error.validator} {error.validator_value!r} violated by {received} {value!r}")[:300]
 
 
-_ROOTS: dict[tuple[int, int], tuple[JSON, JSON, JSON, Draft202012Validator]] = {}
-_BY_ROOT: dict[int, Draft202012Validator] = {}
+_ROOTS: dict[tuple[int, int], tuple[JSON, JSON, JSON]] = {}  # (schema, document) ids -> the pair and its root
+_VALIDATORS: dict[int, Draft202012Validator] = {}  # a root's id -> its validator (``validator.schema`` is the root)
 _MAX_ROOTS = 2048
 
 
@@ -105,8 +105,7 @@ def rooted(schema: JSON, document: JSON) -> JSON:
     """``schema`` as a validation root that carries the document's components its refs need. The same pair
     gives the same root, whose validator is built once: building one (its reference registry) cost more than
     validating a refusal's body. Keyed by identity, the objects held so that their ids stay their own."""
-    key = (id(schema), id(document))
-    cached = _ROOTS.get(key)
+    cached = _ROOTS.get((id(schema), id(document)))
     if cached is not None and cached[0] is schema and cached[1] is document:
         return cached[2]
     components = document.get("components", {})
@@ -116,10 +115,9 @@ def rooted(schema: JSON, document: JSON) -> JSON:
         root = {"$ref": "#/$defs/x", "$defs": {"x": schema}, "components": components}
     if len(_ROOTS) >= _MAX_ROOTS:
         _ROOTS.clear()
-        _BY_ROOT.clear()
-    validator = _new_validator(root)
-    _ROOTS[key] = (schema, document, root, validator)
-    _BY_ROOT[id(root)] = validator
+        _VALIDATORS.clear()
+    _ROOTS[(id(schema), id(document))] = (schema, document, root)
+    _VALIDATORS[id(root)] = _new_validator(root)
     return root
 
 
@@ -131,7 +129,7 @@ def schema_breaches(schema: JSON, instance: Any, links: Iterable[Grade | None] =
     """Every rule of ``schema`` the instance breaks (``schema`` carries the components its refs need),
     blocking ones first, then by instance path."""
     chain = list(links)
-    validator = _BY_ROOT.get(id(schema))
+    validator = _VALIDATORS.get(id(schema))
     if validator is None or validator.schema is not schema:
         validator = _new_validator(schema)
     found = [
