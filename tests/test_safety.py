@@ -200,7 +200,7 @@ def production_writes(log: list[Seen]) -> list[str]:
 
 
 def test_production_write_guard_and_budget(tmp_path: Path) -> None:
-    with mirror(tmp_path / "guarded", rps=50, max_requests=300) as target:
+    with mirror(tmp_path / "guarded", rps=150, max_requests=300) as target:
         result = run(target, tmp_path / "guarded" / "reports", "--only", "auth,environments,contract")
     assert result.returncode != 2, result.stdout[-3000:] + result.stderr
     assert target.log, "the run never reached the sandbox"

@@ -324,6 +324,32 @@ def _warning_note(violations: list[ContractViolation]) -> str:
     return "\n".join(lines)
 
 
+NOT_RUN = (WriteBlocked, RoleMissing, BudgetExceeded, ConfigError)
+
+
+@pytest.hookimpl(tryfirst=True, specname="pytest_runtest_makereport")
+def pytest_runtest_makereport_not_run(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport | None:
+    """A suite test stopped as not run (budget, write guard, role or configuration) gets its report without
+    pytest's traceback: pytest would format one, parsing the source of every frame (a budgeted run spent half
+    its time there), and ``pytest_runtest_makereport`` below replaces it with one line anyway."""
+    if call.excinfo is None or not call.excinfo.errisinstance(NOT_RUN) or item.get_closest_marker("concern") is None:
+        return None
+    sections = [(f"Captured {key} {when}", content) for when, key, content in item._report_sections]
+    return pytest.TestReport(
+        item.nodeid,
+        item.location,
+        dict.fromkeys(item.keywords, 1),
+        "skipped",
+        (str(item.path), item.location[1] or 0, f"Skipped: {call.excinfo.value}"),
+        call.when,  # type: ignore[arg-type]  # setup or call: teardown raises none of these
+        sections,
+        call.duration,
+        call.start,
+        call.stop,
+        item.user_properties,
+    )
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]

@@ -1,14 +1,16 @@
 """The detection matrix: the suites run against the sandbox once clean and once per defect.
 
-Each run is a separate pytest process (a fresh sandbox, nothing shared), two at a time on this
-machine's two cores. A defect counts as detected only when a test of the concern meant for it fails
-with the expected category; the clean run must fail nothing (zero false alarms). Runs use ``--strict-grades``:
-our sandbox honours our own assumptions, so the clean run must not even warn, and a defect that breaks only
-an assumption shows as "detected (warning)": on a real vendor it is a warning, not a failure.
+Each run is a separate pytest process (a fresh sandbox, nothing shared), two at a time on this machine's two
+cores, forked from one warm process that has done the imports they all need (``warm``). A defect counts as
+detected only when a test of the concern meant for it fails with the expected category; the clean run must
+fail nothing (zero false alarms). Runs use ``--strict-grades``: our sandbox honours our own assumptions, so the
+clean run must not even warn, and a defect that breaks only an assumption shows as "detected (warning)": on a
+real vendor it is a warning, not a failure.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
@@ -23,6 +25,8 @@ from typing import Any
 from apiconform.contracts.grades import Grade
 from apiconform.sandbox.defects import DEFECTS
 from apiconform.selfcheck.expectations import EXPECTED, Expected
+from apiconform.selfcheck.warm import WarmRunner
+from apiconform.selfcheck.warm import available as warm_available
 
 CLEAN = "(none)"
 
@@ -83,39 +87,41 @@ def project_root() -> Path:
     return Path(__file__).resolve().parents[3]
 
 
-def run_suites(
-    defect: str | None, extra: Iterable[str] = (), concern: str | None = None, profile: str = "quick"
-) -> Run:
-    """One pytest process over suites/ (or one concern's module) against a fresh embedded sandbox."""
-    root = project_root()
+def suite_args(
+    defect: str | None, results: Path, extra: Iterable[str] = (), concern: str | None = None, profile: str = "quick"
+) -> list[str]:
+    """pytest's arguments for one run over suites/ (or one concern's module) against a fresh embedded sandbox."""
     suites = f"suites/test_{concern.replace('-', '_')}.py" if concern else "suites"
+    args = [suites, "-q", "-p", "no:cacheprovider", "--profile", profile, "--results-json", str(results)]
+    args += ["--strict-grades", *extra]
+    return [*args, "--sandbox-defect", defect] if defect else args
+
+
+def run_suites(
+    defect: str | None,
+    extra: Iterable[str] = (),
+    concern: str | None = None,
+    profile: str = "quick",
+    runner: WarmRunner | None = None,
+) -> Run:
+    """One pytest run of :func:`suite_args`: a fork of ``runner``'s warm process, or else a new interpreter."""
+    root = project_root()
     with tempfile.TemporaryDirectory(prefix="apiconform-selfcheck-") as tmp:
-        results = Path(tmp) / "results.json"
-        command = [
-            sys.executable,
-            "-m",
-            "pytest",
-            suites,
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "--profile",
-            profile,
-            "--results-json",
-            str(results),
-            "--strict-grades",
-            *extra,
-        ]
-        if defect:
-            command += ["--sandbox-defect", defect]
+        results, output = Path(tmp) / "results.json", Path(tmp) / "output.txt"
+        args = suite_args(defect, results, extra, concern, profile)
         start = time.monotonic()
-        completed = subprocess.run(command, cwd=root, capture_output=True, text=True, check=False)
+        if runner is not None:
+            code = runner.run(args, root, output)
+        else:
+            with output.open("w", encoding="utf-8") as sink:
+                command = [sys.executable, "-m", "pytest", *args]
+                code = subprocess.run(command, cwd=root, stdout=sink, stderr=subprocess.STDOUT, check=False).returncode
         seconds = time.monotonic() - start
         if not results.is_file():
-            tail = (completed.stdout + completed.stderr).strip().splitlines()[-5:]
+            tail = output.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-5:]
             raise RuntimeError(f"suite run for defect {defect or CLEAN} wrote no results: {' | '.join(tail)}")
         data = json.loads(results.read_text(encoding="utf-8"))
-    return Run(defect or CLEAN, completed.returncode, seconds, data["tests"], data.get("requests_sent", 0))
+    return Run(defect or CLEAN, code, seconds, data["tests"], data.get("requests_sent", 0))
 
 
 def build_matrix(
@@ -136,11 +142,13 @@ def build_matrix(
 
     def one(name: str) -> Run:
         if name == CLEAN:
-            return run_suites(None, profile=profile)
+            return run_suites(None, profile=profile, runner=warm)
         concern = EXPECTED[name].concern if focused and name in EXPECTED else None
-        return run_suites(name, passed, concern=concern, profile=profile)
+        return run_suites(name, passed, concern=concern, profile=profile, runner=warm)
 
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    with contextlib.ExitStack() as stack:
+        warm = stack.enter_context(WarmRunner(project_root())) if warm_available() else None
+        pool = stack.enter_context(ThreadPoolExecutor(max_workers=workers))
         futures = {name: pool.submit(one, name) for name in [CLEAN, *chosen]}
         runs: dict[str, Run] = {}
         for name, future in futures.items():

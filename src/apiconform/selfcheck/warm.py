@@ -1,0 +1,163 @@
+"""Suite runs forked from one warm process: the imports every run repeats are paid once per matrix.
+
+A detection matrix is 29 pytest processes, and each used to spend most of a second importing pytest,
+schemathesis, hypothesis, httpx and the sandbox's FastAPI before its first test: a fifth of the matrix's CPU.
+``python -m apiconform.selfcheck.warm`` imports them once, then forks a child per run it is sent, so each run is
+still a process of its own (a fresh sandbox, nothing carried from one run to the next) that starts warm.
+Where there is no ``fork`` (Windows), :class:`WarmRunner` is not used and each run is a new interpreter.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import subprocess
+import sys
+import threading
+import traceback
+from concurrent.futures import Future
+from pathlib import Path
+from typing import IO, Self
+
+# What a suite run imports before its first test. pytest cannot rewrite the asserts of a plugin module imported
+# before it starts, and says so: the runs ignore that warning (``WARM_ARGS``). The suites' own modules are
+# imported by pytest in each run and rewritten as always.
+PRELOAD = (
+    "pytest",
+    "_pytest.python",
+    "_pytest.junitxml",
+    "hypothesis",
+    "schemathesis",
+    "schemathesis.pytest.plugin",
+    "allure_pytest.plugin",
+    "xdist.plugin",
+    "apiconform.plugin",
+    "apiconform.sandbox.server",
+)
+WARM_ARGS = ("-W", "ignore::pytest.PytestAssertRewriteWarning")
+CRASHED = 70  # the exit status of a child whose pytest raised instead of returning (EX_SOFTWARE)
+GONE = "the warm suite runner (python -m apiconform.selfcheck.warm) exited before the run finished"
+
+
+def available() -> bool:
+    return hasattr(os, "fork")
+
+
+class WarmRunner:
+    """Sends runs to a warm process and hands back each one's exit status; safe to call from several threads."""
+
+    def __init__(self, cwd: Path) -> None:
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", __name__], cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        self._lock = threading.Lock()
+        self._pending: dict[int, Future[int]] = {}
+        self._next = 0
+        self._gone = False
+        self._reader = threading.Thread(target=self._read, args=(self._process.stdout,), daemon=True)
+        self._reader.start()
+
+    def run(self, args: list[str], cwd: Path, output: Path) -> int:
+        """``pytest.main(args)`` in a fork of the warm process, in ``cwd``, both streams to ``output``."""
+        future: Future[int] = Future()
+        request = {"args": [*WARM_ARGS, *args], "cwd": str(cwd), "output": str(output)}
+        with self._lock:
+            if self._gone:
+                raise RuntimeError(GONE)
+            ident, self._next = self._next, self._next + 1
+            self._pending[ident] = future
+            assert self._process.stdin is not None
+            try:
+                self._process.stdin.write(json.dumps({"id": ident, **request}) + "\n")
+                self._process.stdin.flush()
+            except OSError as exc:
+                del self._pending[ident]
+                raise RuntimeError(GONE) from exc
+        return future.result()
+
+    def _read(self, stream: IO[str] | None) -> None:
+        assert stream is not None
+        for line in stream:
+            ident, code = (int(part) for part in line.split())
+            with self._lock:
+                future = self._pending.pop(ident, None)
+            if future is not None:
+                future.set_result(code)
+        with self._lock:  # the warm process is gone: every run still waiting has crashed
+            self._gone = True
+            for future in self._pending.values():
+                future.set_exception(RuntimeError(GONE))
+            self._pending.clear()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        assert self._process.stdin is not None
+        self._process.stdin.close()  # end of requests: it waits for its children, then exits
+        self._process.wait()
+        self._reader.join()
+
+
+def _child(request: dict[str, object]) -> None:
+    """In the fork: redirect, run pytest, exit with its status (never return into the serving loop)."""
+    code = CRASHED
+    try:
+        os.chdir(str(request["cwd"]))
+        out = os.open(str(request["output"]), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.dup2(out, 1)
+        os.dup2(out, 2)
+        os.close(out)
+        os.close(null)
+        args = [str(arg) for arg in request["args"]]  # type: ignore[attr-defined]
+        sys.argv = ["pytest", *args]
+        import pytest
+
+        code = int(pytest.main(args))
+    except BaseException:  # the serving loop must never run on in a child
+        traceback.print_exc()
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+
+def serve() -> None:
+    """Read one JSON request a line from stdin, fork a child for each; write ``id status`` as each ends."""
+    import importlib
+
+    for name in PRELOAD:
+        importlib.import_module(name)
+    children: dict[int, int] = {}
+    buffered, open_input = b"", True
+    while open_input or children:
+        if open_input and select.select([0], [], [], 0.02)[0]:
+            chunk = os.read(0, 65536)
+            open_input = bool(chunk)
+            buffered += chunk
+            while b"\n" in buffered:
+                line, buffered = buffered.split(b"\n", 1)
+                request = json.loads(line)
+                pid = os.fork()
+                if pid == 0:
+                    _child(request)
+                children[pid] = int(request["id"])
+        elif not open_input:
+            pid, status = os.wait()
+            _report(children.pop(pid), status)
+        while children:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+            if pid == 0:
+                break
+            _report(children.pop(pid), status)
+
+
+def _report(ident: int, status: int) -> None:
+    os.write(1, f"{ident} {os.waitstatus_to_exitcode(status)}\n".encode())
+
+
+if __name__ == "__main__":
+    serve()
