@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from apiconform.errors import ApiconformError
-from apiconform.reporting.allure_support import categories
 
 REPORT_NAME = "apiconform"
 HISTORY_LIMIT = 20  # reports kept in history.jsonl (about 330 KB each for the embedded target's full run)
@@ -76,6 +75,8 @@ def ensure_allure(root: Path) -> Path:
 
 def allure_config(results: Path, output: Path, history: Path, history_limit: int = HISTORY_LIMIT) -> str:
     """allurerc.mjs text: a plain object (defineConfig is the identity), so it loads from any folder."""
+    from apiconform.reporting.allure_support import categories  # allure, pytest and httpx: not on every CLI start
+
     config = {
         "name": REPORT_NAME,
         "output": str(output),
