@@ -330,8 +330,8 @@ NOT_RUN = (WriteBlocked, RoleMissing, BudgetExceeded, ConfigError)
 @pytest.hookimpl(tryfirst=True, specname="pytest_runtest_makereport")
 def pytest_runtest_makereport_not_run(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport | None:
     """A suite test stopped as not run (budget, write guard, role or configuration) gets its report without
-    pytest's traceback: pytest would format one, parsing the source of every frame (a budgeted run spent half
-    its time there), and ``pytest_runtest_makereport`` below replaces it with one line anyway."""
+    pytest's traceback: pytest would format one, parsing the source of every frame (a third of a budgeted run's
+    time without ``--tb=no``), and ``pytest_runtest_makereport`` below replaces it with one line anyway."""
     if call.excinfo is None or not call.excinfo.errisinstance(NOT_RUN) or item.get_closest_marker("concern") is None:
         return None
     sections = [(f"Captured {key} {when}", content) for when, key, content in item._report_sections]
