@@ -1,7 +1,7 @@
 """Suite runs forked from one warm process: the imports every run repeats are paid once per matrix.
 
 A detection matrix is 29 pytest processes, and each used to spend most of a second importing pytest,
-schemathesis, hypothesis, httpx and the sandbox's FastAPI before its first test: a fifth of the matrix's CPU.
+schemathesis, hypothesis, httpx and the sandbox's FastAPI before its first test: a third of the matrix's CPU.
 ``python -m apiconform.selfcheck.warm`` imports them once, then forks a child per run it is sent, so each run is
 still a process of its own (a fresh sandbox, nothing carried from one run to the next) that starts warm.
 Where there is no ``fork`` (Windows), :class:`WarmRunner` is not used and each run is a new interpreter.
