@@ -158,3 +158,5 @@ def test_cookies_a_target_sets_are_never_sent_back(base_url: str) -> None:
     assert "cookie" not in SEEN[-1]
     c.request("GET", f"{base_url}/echo", headers={"Cookie": "api_key=k-chosen-by-the-check"})
     assert SEEN[-1]["cookie"] == "api_key=k-chosen-by-the-check"
+    with pytest.raises(TypeError, match="keeps no cookies"):  # nor can code put one in the jar every client shares
+        c._http.cookies.set("session", "s-set-by-code")

@@ -340,7 +340,7 @@ def pytest_runtest_makereport_not_run(item: pytest.Item, call: pytest.CallInfo[N
         item.location,
         dict.fromkeys(item.keywords, 1),
         "skipped",
-        (str(item.path), item.location[1] or 0, f"Skipped: {call.excinfo.value}"),
+        (str(item.path), item.location[1] or 0, redact_text(f"Skipped: {call.excinfo.value}")),
         call.when,  # type: ignore[arg-type]  # setup or call: teardown raises none of these
         sections,
         call.duration,

@@ -79,7 +79,10 @@ class WarmRunner:
     def _read(self, stream: IO[str] | None) -> None:
         assert stream is not None
         for line in stream:
-            ident, code = (int(part) for part in line.split())
+            parts = line.split()
+            if len(parts) != 2 or not all(part.lstrip("-").isdigit() for part in parts):
+                continue  # not a status line (a preloaded module that printed): never the end of the reader
+            ident, code = int(parts[0]), int(parts[1])
             with self._lock:
                 future = self._pending.pop(ident, None)
             if future is not None:

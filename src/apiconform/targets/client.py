@@ -57,6 +57,12 @@ class _Discarded(httpx.Cookies):
     def extract_cookies(self, response: httpx.Response) -> None:
         return None
 
+    def set(self, name: str, value: str, domain: str = "", path: str = "/") -> None:
+        raise TypeError("a target client keeps no cookies: send them in the request's Cookie header")
+
+    def __setitem__(self, name: str, value: str) -> None:
+        self.set(name, value)
+
 
 class _CookielessClient(httpx.Client):
     """``httpx.Client`` without a cookie jar (httpx has no switch for it; parsing every answer's cookies
