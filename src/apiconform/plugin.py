@@ -28,7 +28,7 @@ from apiconform.observed.recorder import ShapeRecorder
 from apiconform.planning import heaviest_first, plan_items, planned_profile
 from apiconform.planning.costs import save_learned
 from apiconform.planning.plan import Plan
-from apiconform.reporting import allure_support, failure_block, results
+from apiconform.reporting import allure_support, allure_writer, failure_block, results
 from apiconform.reporting.redaction import redact_text, register_secret_fields
 from apiconform.reporting.run_progress import ProgressLines
 from apiconform.targets.budget import RequestBudget, SharedBudget
@@ -121,6 +121,12 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{concern_marker(concern)}: the {concern} suite (apiconform)")
     if not hasattr(config, "workerinput"):  # the process that prints: the only one, or xdist's controller
         config.pluginmanager.register(ProgressLines(), "apiconform-progress")
+
+
+@pytest.hookimpl(trylast=True, specname="pytest_configure")
+def pytest_configure_allure_writer(config: pytest.Config) -> None:
+    """After allure-pytest's set-up: its writer, without the containers Allure never reads (``allure_writer``)."""
+    allure_writer.install(config)
 
 
 def strict_grades(config: pytest.Config) -> bool:
