@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -20,7 +19,8 @@ from typing import Any
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+from tests.pytest_runs import REPO, run_pytest
+
 EXAMPLE = REPO / "examples" / "partner-api"
 EXPECTED = {
     "wrong-secret-accepted": ("auth", "auth-defect"),
@@ -50,13 +50,11 @@ def run_example(tmp_path: Path, defects: tuple[str, ...] = ()) -> tuple[int, dic
         copy = tmp_path / "apiconform.toml"
         copy.write_text(text.replace('contracts = ["contracts"]', f'contracts = ["{EXAMPLE / "contracts"}"]'))
         results = tmp_path / "results.json"
-        command = [sys.executable, "-m", "pytest", "suites/", "-q", "-p", "no:cacheprovider"]
+        command = ["suites/", "-q", "-p", "no:cacheprovider"]
         command += ["--config", str(copy), "--target", "northwind", "--results-json", str(results)]
-        env = {**os.environ, **SERVER.variables(running.credentials)}
-        proc = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False)
-    output = proc.stdout + proc.stderr
-    assert results.is_file(), output[-3000:]
-    return proc.returncode, json.loads(results.read_text(encoding="utf-8")), output
+        done = run_pytest(command, env={**os.environ, **SERVER.variables(running.credentials)})
+    assert results.is_file(), done.output[-3000:]
+    return done.returncode, json.loads(results.read_text(encoding="utf-8")), done.output
 
 
 @pytest.fixture(scope="module")

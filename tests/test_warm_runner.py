@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -42,3 +43,29 @@ def test_a_warm_process_that_dies_fails_the_run_instead_of_hanging(tmp_path: Pat
             time.sleep(0.01)
         with pytest.raises(RuntimeError, match="exited before the run finished"):
             warm.run(["suites/test_isolation.py"], project_root(), tmp_path / "out.txt")
+
+
+ENV_TEST = """
+import os, time
+
+def test_environment():
+    assert os.environ.get("WARM_GIVEN") == "yes" and "WARM_INHERITED" not in os.environ
+
+def test_slow():
+    time.sleep(float(os.environ.get("WARM_SLEEP", "0")))
+"""
+
+
+def test_a_given_environment_is_the_runs_whole_environment_and_a_slow_run_times_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "test_env.py").write_text(ENV_TEST, encoding="utf-8")
+    monkeypatch.setenv("WARM_INHERITED", "1")  # in the warm process's own environment
+    given = {k: v for k, v in os.environ.items() if k != "WARM_INHERITED"} | {"WARM_GIVEN": "yes"}
+    args = ["-q", "-p", "no:cacheprovider", "test_env.py"]
+    with WarmRunner(project_root()) as warm:
+        assert warm.run([*args, "-k", "environment"], tmp_path, tmp_path / "given.txt", env=given) == 0
+        assert warm.run([*args, "-k", "environment"], tmp_path, tmp_path / "inherited.txt") == 1
+        with pytest.raises(TimeoutError):
+            slow = given | {"WARM_SLEEP": "2"}
+            warm.run([*args, "-k", "slow"], tmp_path, tmp_path / "slow.txt", env=slow, timeout=0.2)

@@ -1,33 +1,28 @@
 """Running the suites against the alt vendor as a user would: a written ``apiconform.toml``, variables exported,
-``pytest suites/`` in a subprocess; the results JSON back."""
+``pytest suites/`` in a process of its own (``tests.pytest_runs``); the results JSON back."""
 
 from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 from tests.altvendor.server import AltVendor
 from tests.altvendor.target import write_config
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.pytest_runs import run_pytest
 
 
 def run(vendor: AltVendor, tmp_path: Path, select: str, overlay: bool = True) -> tuple[int, dict[str, Any], str]:
     tmp_path.mkdir(parents=True, exist_ok=True)
     config, variables = write_config(vendor, tmp_path, overlay=overlay)
     results = tmp_path / "results.json"
-    command = [sys.executable, "-m", "pytest", "suites/test_auth.py", "suites/test_environments.py", "-q"]
+    command = ["suites/test_auth.py", "suites/test_environments.py", "-q"]
     command += ["-p", "no:cacheprovider", "--config", str(config), "--target", "altvendor", "-k", select]
     command += ["--results-json", str(results)]
-    env = {**os.environ, **variables}
-    proc = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False)
-    output = proc.stdout + proc.stderr
-    assert results.is_file(), output[-3000:]
-    return proc.returncode, json.loads(results.read_text(encoding="utf-8")), output
+    done = run_pytest(command, env={**os.environ, **variables})
+    assert results.is_file(), done.output[-3000:]
+    return done.returncode, json.loads(results.read_text(encoding="utf-8")), done.output
 
 
 def run_all(
@@ -49,11 +44,10 @@ def run_all(
             text.replace("[targets.altvendor]\n", f'[targets.altvendor]\ndeviations = "{deviations}"\n', 1)
         )
     results = folder / "results.json"
-    command = [sys.executable, "-m", "pytest", suites, "-q", "-p", "no:cacheprovider", "--config", str(config)]
+    command = [suites, "-q", "-p", "no:cacheprovider", "--config", str(config)]
     command += ["--target", "altvendor", "--results-json", str(results), *args]
-    proc = subprocess.run(
-        command, cwd=REPO, env={**os.environ, **variables}, capture_output=True, text=True, check=False
-    )
+    done = run_pytest(command, env={**os.environ, **variables})
+    assert results.is_file(), done.output[-3000:]
     data: dict[str, Any] = json.loads(results.read_text(encoding="utf-8"))
-    data["_exit"], data["_output"] = proc.returncode, proc.stdout + proc.stderr
+    data["_exit"], data["_output"] = done.returncode, done.output
     return data

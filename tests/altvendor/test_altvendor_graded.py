@@ -6,16 +6,15 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.altvendor.runs import REPO, run, run_all
+from tests.altvendor.runs import run, run_all
 from tests.altvendor.server import AltVendor
 from tests.altvendor.target import write_config
+from tests.pytest_runs import run_pytest
 
 
 @pytest.mark.slow
@@ -65,11 +64,11 @@ def test_strict_makes_the_warnings_fail(vendor: AltVendor, tmp_path: Path) -> No
     )
     config.write_text(strict, encoding="utf-8")
     results = tmp_path / "strict" / "results.json"
-    command = [sys.executable, "-m", "pytest", "suites/test_auth.py", "-q", "-p", "no:cacheprovider", "-k", select]
+    command = ["suites/test_auth.py", "-q", "-p", "no:cacheprovider", "-k", select]
     command += ["--config", str(config), "--target", "altvendor", "--results-json", str(results)]
-    proc = subprocess.run(command, cwd=REPO, env={**os.environ, **variables}, capture_output=True, text=True)
+    done = run_pytest(command, env={**os.environ, **variables})
     failed = [t for t in json.loads(results.read_text(encoding="utf-8"))["tests"] if t["outcome"] == "failed"]
-    assert proc.returncode == 1 and failed and len(failed) == len(data["tests"])
+    assert done.returncode == 1 and failed and len(failed) == len(data["tests"])
     assert all(t["grade"] == "assumption" and t["message"].startswith("[warning]") for t in failed)
 
 

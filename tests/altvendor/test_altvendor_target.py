@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.altvendor.runs import REPO, run, run_all
+from tests.altvendor.runs import run, run_all
 from tests.altvendor.server import AltVendor
 from tests.altvendor.target import write_config
+from tests.pytest_runs import REPO, run_pytest
 
 TOKEN_RULES = (
     "test_valid_credentials_accepted or test_token_response_not_cacheable or test_wrong_token_credentials_refused"
@@ -97,19 +98,17 @@ def test_accepted_deviations_hold_until_they_expire(vendor: AltVendor, tmp_path:
         encoding="utf-8",
     )
     results = tmp_path / "results.json"
-    command = [sys.executable, "-m", "pytest", "suites/test_auth.py", "-q", "-p", "no:cacheprovider"]
+    command = ["suites/test_auth.py", "-q", "-p", "no:cacheprovider"]
     command += ["--config", str(config), "--target", "altvendor", "-k", "att and test_api_key_credentials_refused"]
     command += ["--results-json", str(results)]
-    proc = subprocess.run(
-        command, cwd=REPO, env={**os.environ, **variables}, capture_output=True, text=True, check=False
-    )
+    done = run_pytest(command, env={**os.environ, **variables})
     tests = json.loads(results.read_text(encoding="utf-8"))["tests"]
     sandbox = [t for t in tests if ":sandbox:" in t["nodeid"]]
     production = [t for t in tests if ":production:" in t["nodeid"]]
     assert sandbox and all(t["outcome"] == "skipped" and t["deviation"] == "accepted" for t in sandbox)
     assert production and all(t["outcome"] == "failed" and t["deviation"] == "expired" for t in production)
-    assert proc.returncode == 1 and "accepted deviation expired on 2020-01-01" in proc.stdout
-    assert "ACCEPTED" in proc.stdout
+    assert done.returncode == 1 and "accepted deviation expired on 2020-01-01" in done.output
+    assert "ACCEPTED" in done.output
 
 
 @pytest.mark.slow

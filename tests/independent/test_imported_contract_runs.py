@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from apiconform.contracts import load_api, set_contract_folders
 from apiconform.contracts.importer import import_contract
 from apiconform.contracts.validation import contract_folder_problems
 from tests.independent.prism import PRISM, ROOT, _free_port, _wait
+from tests.pytest_runs import run_pytest
 
 FIXTURES = ROOT / "tests" / "contracts" / "import_fixtures"
 NOT_FROM_THE_DOCUMENT = "not test_negative_data_rejected and not test_boundary_violations_rejected"
@@ -67,7 +67,7 @@ def test_the_suites_run_on_an_imported_contract(imported: Path, tmp_path: Path) 
                 encoding="utf-8",
             )
             results = tmp_path / "results.json"
-            command = [sys.executable, "-m", "pytest", "suites/test_contract.py", "suites/test_field_types.py", "-q"]
+            command = ["suites/test_contract.py", "suites/test_field_types.py", "-q"]
             command += [
                 "-p",
                 "no:cacheprovider",
@@ -79,13 +79,12 @@ def test_the_suites_run_on_an_imported_contract(imported: Path, tmp_path: Path) 
                 NOT_FROM_THE_DOCUMENT,
             ]
             command += ["--results-json", str(results)]
-            env = {**os.environ, "IMPORTED_KEY": "partner-key-123456"}
-            proc = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
+            done = run_pytest(command, cwd=ROOT, env={**os.environ, "IMPORTED_KEY": "partner-key-123456"})
         finally:
             prism.terminate()
             prism.wait(10)
-    output = proc.stdout + proc.stderr
-    assert proc.returncode == 0, output[-3000:]
+    output = done.output
+    assert done.returncode == 0, output[-3000:]
     tests = json.loads(results.read_text(encoding="utf-8"))["tests"]
     assert {t["concern"] for t in tests if t["outcome"] == "passed"} == {"contract", "field-types"}, output[-3000:]
     assert all("parcel-tracking" in t["nodeid"] for t in tests if t["outcome"] != "skipped")

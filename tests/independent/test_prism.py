@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +15,7 @@ from typing import Any
 import pytest
 
 from tests.independent.prism import PRISM, ROOT, prism_mocks, target_config
+from tests.pytest_runs import run_pytest
 
 pytestmark = [pytest.mark.slow, pytest.mark.needs_node]
 
@@ -38,23 +37,9 @@ def prism(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict
 
 
 def run_suites(config: Path, env: dict[str, str], results: Path, *args: str) -> tuple[int, list[dict[str, Any]]]:
-    command = [
-        sys.executable,
-        "-m",
-        "pytest",
-        *args,
-        "-q",
-        "-p",
-        "no:cacheprovider",
-        "--config",
-        str(config),
-        "--target",
-        "prism",
-        "--results-json",
-        str(results),
-    ]
-    done = subprocess.run(command, cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True, timeout=900)
-    assert results.is_file(), done.stdout[-3000:] + done.stderr[-2000:]
+    command = [*args, "-q", "-p", "no:cacheprovider", "--config", str(config), "--target", "prism"]
+    done = run_pytest([*command, "--results-json", str(results)], cwd=ROOT, env={**os.environ, **env}, timeout=900)
+    assert results.is_file(), done.output[-5000:]
     return done.returncode, json.loads(results.read_text())["tests"]
 
 

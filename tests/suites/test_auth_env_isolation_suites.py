@@ -1,4 +1,4 @@
-"""The auth, environments and isolation suites, run for real in a subprocess against the embedded sandbox.
+"""The auth, environments and isolation suites, run for real in a process of their own against the embedded sandbox.
 
 Clean sandbox: exit 0 and no failed test. That each defect these suites own fails a test of the right concern
 and category, with exit 1 and no uncategorised failure, is the detection matrix's to prove
@@ -8,28 +8,22 @@ and category, with exit 1 and no uncategorised failure, is the detection matrix'
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.pytest_runs import run_pytest
+
 SUITES = ["suites/test_auth.py", "suites/test_environments.py", "suites/test_isolation.py"]
 
 
 def run_suites(tmp_path: Path, *extra: str) -> tuple[int, dict[str, Any], str]:
     """Run the three suites; (exit code, results JSON, output)."""
     results = tmp_path / "r.json"
-    command = [
-        sys.executable, "-m", "pytest", *SUITES, "-q", "-p", "no:cacheprovider",
-        "--results-json", str(results), *extra,
-    ]  # fmt: skip
-    proc = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300, check=False)
-    output = proc.stdout + proc.stderr
-    assert results.is_file(), output[-3000:]
-    return proc.returncode, json.loads(results.read_text(encoding="utf-8")), output
+    done = run_pytest([*SUITES, "-q", "-p", "no:cacheprovider", "--results-json", str(results), *extra])
+    assert results.is_file(), done.output[-3000:]
+    return done.returncode, json.loads(results.read_text(encoding="utf-8")), done.output
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""The rate-limits and lifecycle suites, run for real in a subprocess against the embedded sandbox.
+"""The rate-limits and lifecycle suites, run for real in a process of their own against the embedded sandbox.
 
 Clean sandbox: every test passes (none skipped). Each rate-limit and lifecycle defect of the sandbox's
 catalogue must fail a test of the right concern with the right category, and only that concern.
@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from apiconform.sandbox.server import SandboxServer
+from tests.pytest_runs import run_pytest
 from tests.toml_values import toml_value
 
-REPO = Path(__file__).resolve().parents[2]
 SUITES = ["suites/test_rate_limits.py", "suites/test_lifecycle.py"]
 CLIENT_APIS = ("att-end-customer-lookup", "chorus-line-test")
 
@@ -37,24 +35,10 @@ DEFECTS = {
 def run_suites(tmp_path: Path, *extra: str, env: dict[str, str] | None = None) -> tuple[int, dict[str, Any], str]:
     """Run both suites; (exit code, results JSON, output)."""
     results = tmp_path / "r.json"
-    command = [
-        sys.executable,
-        "-m",
-        "pytest",
-        *SUITES,
-        "-q",
-        "-p",
-        "no:cacheprovider",
-        "--results-json",
-        str(results),
-        *extra,
-    ]
-    proc = subprocess.run(
-        command, cwd=REPO, capture_output=True, text=True, timeout=300, env={**os.environ, **(env or {})}
-    )
-    output = proc.stdout + proc.stderr
-    assert results.is_file(), output[-3000:]
-    return proc.returncode, json.loads(results.read_text(encoding="utf-8")), output
+    command = [*SUITES, "-q", "-p", "no:cacheprovider", "--results-json", str(results), *extra]
+    done = run_pytest(command, env={**os.environ, **(env or {})})
+    assert results.is_file(), done.output[-3000:]
+    return done.returncode, json.loads(results.read_text(encoding="utf-8")), done.output
 
 
 def records_of(data: dict[str, Any], concern: str, outcome: str | None = None) -> list[dict[str, Any]]:

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import traceback
+from collections.abc import Mapping
 from concurrent.futures import Future
 from pathlib import Path
 from typing import IO, Self
@@ -58,10 +59,21 @@ class WarmRunner:
         self._reader = threading.Thread(target=self._read, args=(self._process.stdout,), daemon=True)
         self._reader.start()
 
-    def run(self, args: list[str], cwd: Path, output: Path) -> int:
-        """``pytest.main(args)`` in a fork of the warm process, in ``cwd``, both streams to ``output``."""
+    def run(
+        self,
+        args: list[str],
+        cwd: Path,
+        output: Path,
+        env: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> int:
+        """``pytest.main(args)`` in a fork of the warm process, in ``cwd``, both streams to ``output``; with
+        ``env``, that is the run's whole environment (as ``subprocess.run(env=...)``). A run that outlasts
+        ``timeout`` raises ``TimeoutError``."""
         future: Future[int] = Future()
-        request = {"args": [*WARM_ARGS, *args], "cwd": str(cwd), "output": str(output)}
+        request: dict[str, object] = {"args": [*WARM_ARGS, *args], "cwd": str(cwd), "output": str(output)}
+        if env is not None:
+            request["env"] = dict(env)
         with self._lock:
             if self._gone:
                 raise RuntimeError(GONE)
@@ -74,7 +86,7 @@ class WarmRunner:
             except OSError as exc:
                 del self._pending[ident]
                 raise RuntimeError(GONE) from exc
-        return future.result()
+        return future.result(timeout)
 
     def _read(self, stream: IO[str] | None) -> None:
         assert stream is not None
@@ -108,6 +120,10 @@ def _child(request: dict[str, object]) -> None:
     code = CRASHED
     try:
         os.chdir(str(request["cwd"]))
+        env = request.get("env")
+        if isinstance(env, dict):
+            os.environ.clear()
+            os.environ.update({str(k): str(v) for k, v in env.items()})
         out = os.open(str(request["output"]), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         null = os.open(os.devnull, os.O_RDONLY)
         os.dup2(null, 0)
