@@ -11,8 +11,6 @@ scanned for every canary in every form of ``tests/canary.py``. ``LAST_SCAN`` kee
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,6 +18,7 @@ import pytest
 from apiconform.sandbox.provisioning import ROLE_PURPOSES
 from apiconform.sandbox.server import SandboxServer
 from tests.canary import Canaries, ScanResult, TokenTap, canary_forms, scan
+from tests.child_runs import run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -91,16 +90,8 @@ def test_no_canary_in_any_output_of_a_full_run(tmp_path: Path) -> None:
         config = tmp_path / "apiconform.toml"
         config.write_text(text, encoding="utf-8")
         reports = tmp_path / "reports"
-        command = [sys.executable, "-m", "apiconform.cli", "run", "--no-html", "--config", str(config)]
-        done = subprocess.run(
-            [*command, "--target", "canary", "--reports", str(reports)],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            env={**os.environ, **variables},
-            check=False,
-        )
+        command = ["run", "--no-html", "--config", str(config), "--target", "canary", "--reports", str(reports)]
+        done = run_cli(command, cwd=ROOT, env={**os.environ, **variables}, timeout=300)
     finally:
         server.stop()
     canaries = Canaries().from_manifest(manifest).from_state(server.state).from_issued(issued)

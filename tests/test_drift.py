@@ -8,9 +8,7 @@ run (exit 1) and shows in drift.json, drift.md and Allure; the observed files ho
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +19,7 @@ from apiconform.contracts import api_documents
 from apiconform.observed.paths import documented_paths
 from apiconform.sandbox import fixtures_att, fixtures_chorus
 from apiconform.sandbox.state import ENVIRONMENTS
+from tests.child_runs import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 DRIFT_DEFECTS = ("field-type-drift", "enum-drift", "nullable-drift")
@@ -28,8 +27,7 @@ LOOKUP = ("att-end-customer-lookup", "lookupEndCustomer", "200")
 
 
 def apiconform(*args: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "apiconform.cli", *args]
-    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=dict(os.environ), check=False)
+    return run_cli(args, cwd=ROOT)
 
 
 def run(reports: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.pytest_runs import REPO, run_pytest
+from tests.child_runs import REPO, run_pytest
 
 EXAMPLE = REPO / "examples" / "partner-api"
 EXPECTED = {

@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from tests.child_runs import run_cli
+
 ROOT = Path(__file__).resolve().parents[1]
 NODEID = (
     "suites/test_field_types.py::test_response_fields_keep_types[att-end-customer-lookup:lookupEndCustomer:sandbox]"
@@ -163,9 +165,9 @@ def test_verbose_shows_the_traceback_and_keeps_the_message(tmp_path: Path) -> No
 
 
 def test_a_two_defect_run_prints_under_200_lines_each_failing_rule_once(tmp_path: Path) -> None:
-    command = [sys.executable, "-m", "apiconform.cli", "run", "--no-html", "--reports", str(tmp_path)]
+    command = ["run", "--no-html", "--reports", str(tmp_path)]
     command += ["--sandbox-defect", "field-type-drift", "--sandbox-defect", "auth-ignored"]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    done = run_cli(command, cwd=ROOT)
     lines = (done.stdout + done.stderr).splitlines()
     assert done.returncode == 1 and len(lines) < 200, len(lines)
     rules = [line for line in lines if line.startswith("  FAILED [")]

@@ -14,7 +14,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -32,6 +31,7 @@ from apiconform.golive.cli import Outputs, run_golive
 from apiconform.sandbox.provisioning import CLIENT_ROLES, PORTAL_ORGANISATION, RESTRICTED_PLAN, ROLE_PURPOSES
 from apiconform.sandbox.server import SandboxServer
 from apiconform.targets.client import WRITE_METHODS, WriteBlocked
+from tests.child_runs import run_cli
 from tests.test_safety import Recorder, Seen
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -122,15 +122,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         _git(repo, "init", "-q")
         _git(repo, "add", "apiconform.toml", "shared.toml", ".gitignore")
         reports = repo / "run-reports"
-        command = [sys.executable, "-m", "apiconform.cli", "run", "--no-html", "--config", str(config)]
-        done = subprocess.run(
-            [*command, "--target", NAME, "--reports", str(reports)],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
+        command = ["run", "--no-html", "--config", str(config), "--target", NAME, "--reports", str(reports)]
+        done = run_cli(command, cwd=ROOT, timeout=300)
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
         secrets = [v for k, v in variables.items() if k.endswith("_CLIENT_SECRET")]
         yield World(server, log, repo, config, variables, reports, secrets)
@@ -234,15 +227,8 @@ def test_golive_client_refuses_writes_to_production_whatever_the_target_allows(w
 
 def test_shared_credentials_fail(world: World, tmp_path: Path) -> None:
     reports = _reports(tmp_path, world)
-    command = [sys.executable, "-m", "apiconform.cli", "golive", "--config", str(world.repo / "shared.toml")]
-    done = subprocess.run(
-        [*command, "--target", "shared", "--reports", str(reports)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    command = ["golive", "--config", str(world.repo / "shared.toml"), "--target", "shared", "--reports", str(reports)]
+    done = run_cli(command, cwd=ROOT, timeout=120)
     assert done.returncode == 1, done.stdout + done.stderr
     first = done.stdout.split(" 2. ")[0]
     assert " 1. FAIL" in first and "production's main credential has the same app_id, client_id, client_secret" in first
@@ -342,15 +328,7 @@ def test_configuration_errors_are_one_line_with_exit_2(world: World, tmp_path: P
         ("nosuch", "unknown target 'nosuch'"),
         ("other", "credentials.app: app.client_id ($GOLIVE_UNSET_CLIENT_ID) is not set"),
     ):
-        done = subprocess.run(
-            [sys.executable, "-m", "apiconform.cli", "golive", "--config", str(broken), "--target", target],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            env=env,
-            check=False,
-        )
+        done = run_cli(["golive", "--config", str(broken), "--target", target], cwd=tmp_path, env=env, timeout=120)
         assert done.returncode == 2, done.stdout + done.stderr
         assert done.stdout == "" and len(done.stderr.strip().splitlines()) == 1, done.stderr
         assert done.stderr.startswith("apiconform: error: ") and expected in done.stderr

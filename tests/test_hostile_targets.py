@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from tests.child_runs import run_cli
 from tests.hostile import HostileServer, refused_url, start_hostile
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,12 +66,10 @@ def _config(folder: Path, urls: dict[str, dict[str, str]], token_urls: dict[str,
 
 
 def _run(config: Path, reports: Path) -> tuple[subprocess.CompletedProcess[str], dict[str, Any], float]:
-    command = [sys.executable, "-m", "apiconform.cli", "run", "--no-html", "--only", "contract"]
+    command = ["run", "--no-html", "--only", "contract"]
     command += ["--config", str(config), "--target", "hostile", "--reports", str(reports)]
     start = time.monotonic()
-    done = subprocess.run(
-        command, cwd=ROOT, capture_output=True, text=True, env={**os.environ, **VALUES}, timeout=240, check=False
-    )
+    done = run_cli(command, cwd=ROOT, env={**os.environ, **VALUES}, timeout=240)
     data = json.loads((reports / "results.json").read_text(encoding="utf-8"))
     return done, data, time.monotonic() - start
 
@@ -187,8 +185,8 @@ def test_targets_check_probes_each_base_url_once(hostile: HostileServer, tmp_pat
         },
         "production": {"att-end-customer-lookup": refused_url()},
     }
-    command = [sys.executable, "-m", "apiconform.cli", "targets", "--check", "--config", str(_config(tmp_path, urls))]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env={**os.environ, **VALUES}, check=False)
+    command = ["targets", "--check", "--config", str(_config(tmp_path, urls))]
+    done = run_cli(command, cwd=ROOT, env={**os.environ, **VALUES})
     lines = done.stdout.splitlines()
     assert done.returncode == 3, done.stdout + done.stderr
     assert any(line.startswith("ok   hostile sandbox att-end-customer-lookup") and "HTTP 200" in line for line in lines)

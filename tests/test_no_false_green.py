@@ -13,6 +13,7 @@ import pytest
 
 from apiconform.errors import BudgetExceeded
 from apiconform.targets.budget import RequestBudget, SharedBudget
+from tests.child_runs import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = """[targets.v]
@@ -29,9 +30,8 @@ client_secret = "NOT_SET_V_SECRET"
 def apiconform(tmp_path: Path, text: str | bytes, *args: str) -> subprocess.CompletedProcess[str]:
     config = tmp_path / "apiconform.toml"
     config.write_bytes(text if isinstance(text, bytes) else text.encode())
-    command = [sys.executable, "-m", "apiconform.cli", *args, "--config", str(config)]
     env = {k: v for k, v in os.environ.items() if not k.startswith("NOT_SET_")}
-    return subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, env=env, timeout=120, check=False)
+    return run_cli([*args, "--config", str(config)], cwd=tmp_path, env=env, timeout=120)
 
 
 def one_line_error(done: subprocess.CompletedProcess[str]) -> str:

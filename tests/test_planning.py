@@ -7,7 +7,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,14 +15,14 @@ from apiconform.planning.costs import Cost
 from apiconform.planning.order import candidate, decisive_order
 from apiconform.planning.plan import make_plan
 from apiconform.targets.profiles import PROFILES
+from tests.child_runs import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 QUICK = PROFILES["quick"]
 
 
 def apiconform(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "apiconform.cli", *args]
-    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=300, check=False)
+    return run_cli(args, cwd=cwd, timeout=300)
 
 
 def results(folder: Path) -> dict[str, Any]:
@@ -148,9 +147,9 @@ def plan_slow_target(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[
     config = tmp_path / "apiconform.toml"
     config.write_text(SLOW_TARGET, encoding="utf-8")
     env = {**os.environ, "PLAN_T_ID": "id-for-planning", "PLAN_T_SECRET": "secret-for-planning"}
-    command = [sys.executable, "-m", "apiconform.cli", "run", "--plan", "--target", "slow", "--config", str(config)]
+    command = ["run", "--plan", "--target", "slow", "--config", str(config)]
     command += [*args, "--reports", str(tmp_path / "reports")]
-    done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, env=env, timeout=120, check=False)
+    done = run_cli(command, cwd=tmp_path, env=env, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     return done
 

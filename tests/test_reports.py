@@ -3,36 +3,22 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
 from apiconform.reporting.html import strip_analytics
+from tests.child_runs import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 HAS_NODE = shutil.which("node") is not None and shutil.which("npm") is not None
 
 
 def run(reports: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    command = [
-        sys.executable,
-        "-m",
-        "apiconform.cli",
-        "run",
-        "--only",
-        "auth",
-        "--reports",
-        str(reports),
-        *extra,
-    ]
-    return subprocess.run(
-        command, cwd=ROOT, capture_output=True, text=True, timeout=600, env=dict(os.environ), check=False
-    )
+    return run_cli(["run", "--only", "auth", "--reports", str(reports), *extra], cwd=ROOT, timeout=600)
 
 
 def test_strip_analytics_removes_the_tag_and_keeps_the_app() -> None:
@@ -81,9 +67,6 @@ def test_run_writes_every_report_and_history_grows(tmp_path: Path) -> None:
 def test_a_defect_exits_1_and_the_report_names_the_rule_and_category(tmp_path: Path) -> None:
     reports = tmp_path / "reports"
     command = [
-        sys.executable,
-        "-m",
-        "apiconform.cli",
         "run",
         "--only",
         "field-types",
@@ -93,7 +76,7 @@ def test_a_defect_exits_1_and_the_report_names_the_rule_and_category(tmp_path: P
         "--reports",
         str(reports),
     ]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
+    done = run_cli(command, cwd=ROOT, timeout=600)
     assert done.returncode == 1, done.stdout[-3000:]
     assert "nonconformance found" in done.stdout and "contract-drift" in done.stdout
     failed = [json.loads(p.read_text()) for p in (reports / "allure-results").glob("*-result.json")]

@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +11,7 @@ import pytest
 from apiconform.checks.coverage import keyword_for, rule_tests
 from apiconform.checks.rules import CHECK_RULES
 from apiconform.errors import UsageError
+from tests.child_runs import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 SUITES = ROOT / "suites"
@@ -37,8 +36,7 @@ def test_an_unknown_rule_is_one_line_with_a_suggestion() -> None:
 
 
 def test_run_rule_runs_exactly_the_tests_of_the_rule(tmp_path: Path) -> None:
-    command = [sys.executable, "-m", "apiconform.cli", "run", "--no-html", "--reports", str(tmp_path)]
-    done = subprocess.run([*command, "--rule", "header_echoed"], cwd=ROOT, capture_output=True, text=True)
+    done = run_cli(["run", "--no-html", "--reports", str(tmp_path), "--rule", "header_echoed"], cwd=ROOT)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-1000:]
     ran = {t["nodeid"].split("[")[0] for t in json.loads((tmp_path / "results.json").read_text())["tests"]}
     assert ran == set(rule_tests(SUITES)["header_echoed"]), ran

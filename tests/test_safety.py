@@ -14,7 +14,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,6 +25,7 @@ import pytest
 
 from apiconform.contracts import load_api
 from apiconform.sandbox.server import SandboxServer
+from tests.child_runs import run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -122,9 +122,6 @@ def mirror(
 
 def run(target: Mirror, reports: Path, *args: str) -> subprocess.CompletedProcess[str]:
     command = [
-        sys.executable,
-        "-m",
-        "apiconform.cli",
         "run",
         "--no-html",
         "--config",
@@ -135,15 +132,7 @@ def run(target: Mirror, reports: Path, *args: str) -> subprocess.CompletedProces
         str(reports),
         *args,
     ]
-    return subprocess.run(
-        command,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        env={**os.environ, **target.env},
-        check=False,
-    )
+    return run_cli(command, cwd=ROOT, env={**os.environ, **target.env}, timeout=900)
 
 
 def report_texts(reports: Path) -> dict[Path, str]:

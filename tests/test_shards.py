@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -13,14 +12,14 @@ import pytest
 
 from apiconform.errors import UsageError
 from apiconform.runner import parse_shard, shard_of
+from tests.child_runs import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 ONLY = "contract,isolation,environments"
 
 
 def apiconform(*args: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "apiconform.cli", *args]
-    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    return run_cli(args, cwd=ROOT)
 
 
 def outcomes(folder: Path) -> dict[str, str]:

@@ -1,9 +1,10 @@
 """``apiconform run``: check the request, run pytest over suites/, sweep and render the reports.
 
-Why a subprocess and not ``pytest.main``: the suites, Hypothesis and the embedded sandbox keep
+Why a child process and not ``pytest.main`` here: the suites, Hypothesis and the embedded sandbox keep
 process-wide state (registered secrets, loaded plugins, threads); a child process gives every run a
 clean slate and lets pytest own the terminal, whose progress lines are the progress display. The child
-runs from the repository root so pytest's rootdir, and with it Allure's historyId, stays stable.
+is forked where that is safe (``pytest_process``) and runs from the repository root so pytest's rootdir,
+and with it Allure's historyId, stays stable.
 
 What can be checked cheaply is checked before pytest starts (configuration, target name, concerns,
 defect names), so those mistakes are one line and exit 2 instead of a collection error.
@@ -25,6 +26,7 @@ from typing import Any
 from apiconform.checks.failures import Category
 from apiconform.config import DEFAULT_CONFIG_NAME, EMBEDDED, load_config, resolve_target
 from apiconform.errors import UsageError
+from apiconform.pytest_process import run_pytest
 from apiconform.reporting import html
 from apiconform.reporting.redaction import redact_text
 from apiconform.reporting.sweep import sweep
@@ -161,11 +163,13 @@ def _selection(options: RunOptions, root: Path, config_path: Path | None) -> lis
 
 
 def pytest_command(options: RunOptions, root: Path, config_path: Path | None) -> list[str]:
+    """The run as a command line: ``python -m pytest`` and :func:`pytest_args`."""
+    return [sys.executable, "-m", "pytest", *pytest_args(options, root, config_path)]
+
+
+def pytest_args(options: RunOptions, root: Path, config_path: Path | None) -> list[str]:
     reports = options.reports
     command = [
-        sys.executable,
-        "-m",
-        "pytest",
         *_selection(options, root, config_path),
         "--alluredir",
         str(reports / "allure-results"),
@@ -243,14 +247,14 @@ def run(options: RunOptions) -> int:
     config_path = _config_path(options)
     preflight(options, config_path)
     options = replace(options, reports=options.reports.resolve())
-    command = pytest_command(options, root, config_path)
+    args = pytest_args(options, root, config_path)
     options.reports.mkdir(parents=True, exist_ok=True)
     results_json = options.reports / "results.json"
     results_json.unlink(missing_ok=True)
     (options.reports / "drift.json").unlink(missing_ok=True)
-    completed = subprocess.run(command, cwd=root, check=False)
+    returncode = run_pytest(args, root)
     sweep([options.reports])
-    outcome = decide(completed.returncode, results_json, options.reports / "junit.xml", options.reports / "drift.json")
+    outcome = decide(returncode, results_json, options.reports / "junit.xml", options.reports / "drift.json")
     if outcome.message:
         kind = "error: " if outcome.exit_code == 2 else ""
         print(f"apiconform: {kind}{outcome.message}", file=sys.stderr)

@@ -1,5 +1,5 @@
 """Running the suites against the alt vendor as a user would: a written ``apiconform.toml``, variables exported,
-``pytest suites/`` in a process of its own (``tests.pytest_runs``); the results JSON back."""
+``pytest suites/`` in a process of its own (``tests.child_runs``); the results JSON back."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 
 from tests.altvendor.server import AltVendor
 from tests.altvendor.target import write_config
-from tests.pytest_runs import run_pytest
+from tests.child_runs import run_pytest
 
 
 def run(vendor: AltVendor, tmp_path: Path, select: str, overlay: bool = True) -> tuple[int, dict[str, Any], str]:

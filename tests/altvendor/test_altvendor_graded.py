@@ -14,7 +14,7 @@ import pytest
 from tests.altvendor.runs import run, run_all
 from tests.altvendor.server import AltVendor
 from tests.altvendor.target import write_config
-from tests.pytest_runs import run_pytest
+from tests.child_runs import run_pytest
 
 
 @pytest.mark.slow

@@ -19,7 +19,7 @@ import pytest
 from tests.altvendor.runs import run, run_all
 from tests.altvendor.server import AltVendor
 from tests.altvendor.target import write_config
-from tests.pytest_runs import REPO, run_pytest
+from tests.child_runs import REPO, run_pytest
 
 TOKEN_RULES = (
     "test_valid_credentials_accepted or test_token_response_not_cacheable or test_wrong_token_credentials_refused"

@@ -19,8 +19,8 @@ from apiconform.config import load_config
 from apiconform.contracts import load_api, set_contract_folders
 from apiconform.contracts.importer import import_contract
 from apiconform.contracts.validation import contract_folder_problems
+from tests.child_runs import run_pytest
 from tests.independent.prism import PRISM, ROOT, _free_port, _wait
-from tests.pytest_runs import run_pytest
 
 FIXTURES = ROOT / "tests" / "contracts" / "import_fixtures"
 NOT_FROM_THE_DOCUMENT = "not test_negative_data_rejected and not test_boundary_violations_rejected"

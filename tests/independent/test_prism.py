@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
+from tests.child_runs import run_pytest
 from tests.independent.prism import PRISM, ROOT, prism_mocks, target_config
-from tests.pytest_runs import run_pytest
 
 pytestmark = [pytest.mark.slow, pytest.mark.needs_node]
 

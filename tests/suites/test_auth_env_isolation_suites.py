@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.pytest_runs import run_pytest
+from tests.child_runs import run_pytest
 
 SUITES = ["suites/test_auth.py", "suites/test_environments.py", "suites/test_isolation.py"]
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from apiconform.sandbox.server import SandboxServer
-from tests.pytest_runs import run_pytest
+from tests.child_runs import run_pytest
 from tests.toml_values import toml_value
 
 SUITES = ["suites/test_rate_limits.py", "suites/test_lifecycle.py"]

@@ -35,6 +35,8 @@ PRELOAD = (
     "xdist.plugin",
     "apiconform.plugin",
     "apiconform.sandbox.server",
+    "apiconform.cli",
+    "apiconform.runner",
 )
 WARM_ARGS = ("-W", "ignore::pytest.PytestAssertRewriteWarning")
 CRASHED = 70  # the exit status of a child whose pytest raised instead of returning (EX_SOFTWARE)
@@ -70,8 +72,27 @@ class WarmRunner:
         """``pytest.main(args)`` in a fork of the warm process, in ``cwd``, both streams to ``output``; with
         ``env``, that is the run's whole environment (as ``subprocess.run(env=...)``). A run that outlasts
         ``timeout`` raises ``TimeoutError``."""
+        request: dict[str, object] = {"program": "pytest", "args": [*WARM_ARGS, *args], "output": str(output)}
+        return self._send(request, cwd, env, timeout)
+
+    def run_cli(
+        self,
+        args: list[str],
+        cwd: Path,
+        stdout: Path,
+        stderr: Path,
+        env: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> int:
+        """``apiconform ARGS`` in a fork of the warm process, as :meth:`run`, each stream to its file. The
+        pytest of an ``apiconform run`` is forked from that fork (``apiconform.pytest_process``), warm too."""
+        request: dict[str, object] = {"program": "apiconform", "args": list(args)}
+        request |= {"output": str(stdout), "errors": str(stderr)}
+        return self._send(request, cwd, env, timeout)
+
+    def _send(self, request: dict[str, object], cwd: Path, env: Mapping[str, str] | None, timeout: float | None) -> int:
         future: Future[int] = Future()
-        request: dict[str, object] = {"args": [*WARM_ARGS, *args], "cwd": str(cwd), "output": str(output)}
+        request["cwd"] = str(cwd)
         if env is not None:
             request["env"] = dict(env)
         with self._lock:
@@ -116,7 +137,7 @@ class WarmRunner:
 
 
 def _child(request: dict[str, object]) -> None:
-    """In the fork: redirect, run pytest, exit with its status (never return into the serving loop)."""
+    """In the fork: redirect, run pytest or the CLI, exit with its status (never return into the serving loop)."""
     code = CRASHED
     try:
         os.chdir(str(request["cwd"]))
@@ -124,24 +145,43 @@ def _child(request: dict[str, object]) -> None:
         if isinstance(env, dict):
             os.environ.clear()
             os.environ.update({str(k): str(v) for k, v in env.items()})
-        out = os.open(str(request["output"]), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        null = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(null, 0)
-        os.dup2(out, 1)
-        os.dup2(out, 2)
-        os.close(out)
-        os.close(null)
+        _redirect(str(request["output"]), str(request.get("errors") or request["output"]))
         args = [str(arg) for arg in request["args"]]  # type: ignore[attr-defined]
-        sys.argv = ["pytest", *args]
-        import pytest
+        if request.get("program") == "apiconform":
+            from apiconform.cli import main
 
-        code = int(pytest.main(args))
+            # The run's pytest is forked from here, after its plugins were imported: say so as WARM_ARGS do.
+            addopts = os.environ.get("PYTEST_ADDOPTS", "")
+            os.environ["PYTEST_ADDOPTS"] = " ".join(filter(None, (addopts, *WARM_ARGS)))
+            sys.argv = ["apiconform", *args]
+            code = int(main(args))
+        else:
+            import pytest
+
+            sys.argv = ["pytest", *args]
+            code = int(pytest.main(args))
+    except SystemExit as exc:  # argparse's usage errors
+        code = exc.code if isinstance(exc.code, int) else CRASHED
     except BaseException:  # the serving loop must never run on in a child
         traceback.print_exc()
     finally:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
+
+
+def _redirect(output: str, errors: str) -> None:
+    """Standard input from /dev/null, standard output to ``output``, standard error to ``errors``."""
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    for fd, path in ((1, output), (2, errors)):
+        if fd == 2 and errors == output:
+            os.dup2(1, 2)
+            continue
+        opened = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.dup2(opened, fd)
+        os.close(opened)
 
 
 def serve() -> None:

@@ -1,7 +1,9 @@
-"""``pytest suites/ ...`` as a user runs it, for the tests: a process of its own, forked from a warm one.
+"""``pytest suites/ ...`` and ``apiconform ...`` as a user runs them, for the tests: each a process of its own,
+forked from a warm one.
 
 Every such run used to be a new interpreter spending most of a second importing pytest, schemathesis,
-hypothesis, httpx and FastAPI before its first test. Each test worker keeps one warm process
+hypothesis, httpx and FastAPI before its first test (an ``apiconform run``: two interpreters, the CLI's and
+its pytest's). Each test worker keeps one warm process
 (``apiconform.selfcheck.warm``) and forks the runs from it: each is still its own process with the
 environment, working directory and arguments it is given, and nothing carries from one run to the next
 (``tests/test_warm_runner.py``). Without ``os.fork`` a run is a new interpreter, as before.
@@ -54,3 +56,18 @@ def run_pytest(
         output = Path(tmp) / "output.txt"
         code = _warm().run(list(args), cwd, output, env=environment, timeout=timeout)
         return Done(code, output.read_text(encoding="utf-8", errors="replace"))
+
+
+def run_cli(
+    args: Sequence[str], *, cwd: Path = REPO, env: Mapping[str, str] | None = None, timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
+    """``python -m apiconform.cli ARGS`` in ``cwd`` with ``env`` (default: this process's environment)."""
+    environment = dict(os.environ if env is None else env)
+    command = [sys.executable, "-m", "apiconform.cli", *args]
+    if not available():
+        return subprocess.run(command, cwd=cwd, env=environment, capture_output=True, text=True, timeout=timeout)
+    with tempfile.TemporaryDirectory(prefix="apiconform-test-cli-") as tmp:
+        out, err = Path(tmp) / "stdout.txt", Path(tmp) / "stderr.txt"
+        code = _warm().run_cli(list(args), cwd, out, err, env=environment, timeout=timeout)
+        read = {"encoding": "utf-8", "errors": "replace"}
+        return subprocess.CompletedProcess(command, code, out.read_text(**read), err.read_text(**read))

@@ -1,0 +1,77 @@
+"""pytest in a process of its own, forked from the caller where that is safe, else a new interpreter.
+
+A run's pytest never shares the CLI's process (``runner`` says why), but it need not pay for a new
+interpreter and for the imports the CLI has already made (configuration, contracts, jsonschema, pydantic,
+httpx): a fork starts from them, and from everything else its parent has imported. Forking is only safe
+from a single-threaded process, so with another thread running, or without ``os.fork`` (Windows), the run is
+``python -m pytest`` as before. Either way the child has the terminal, the environment and the working
+directory it is given, and the caller gets pytest's exit status.
+
+Ctrl-C reaches both processes (one process group): the parent keeps waiting, so pytest can end its session
+and write its reports (exit status 2, "interrupted"); a second Ctrl-C stops the child too.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+UNHANDLED = 1  # an exception pytest did not handle: what ``python -m pytest`` exits with then
+
+
+def forkable() -> bool:
+    return hasattr(os, "fork") and threading.active_count() == 1
+
+
+def run_pytest(args: Sequence[str], cwd: Path) -> int:
+    """``python -m pytest ARGS`` in ``cwd``; its exit status (negative: the signal that ended it)."""
+    if not forkable():
+        return subprocess.run([sys.executable, "-m", "pytest", *args], cwd=cwd, check=False).returncode
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:
+        _child(list(args), cwd)
+    return _wait(pid)
+
+
+def _child(args: list[str], cwd: Path) -> NoReturn:
+    code = UNHANDLED
+    try:
+        os.chdir(cwd)
+        sys.path.insert(0, str(cwd))  # as ``python -m`` puts the working directory first
+        sys.argv = ["pytest", *args]
+        import pytest
+
+        code = int(pytest.main(args))
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else UNHANDLED
+    except BaseException:  # the caller's code must never run on in the child
+        traceback.print_exc()
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(code)
+
+
+def _wait(pid: int) -> int:
+    try:
+        try:
+            _, status = os.waitpid(pid, 0)
+        except KeyboardInterrupt:  # the child got it too: it ends its session and writes its reports
+            _, status = os.waitpid(pid, 0)
+    except KeyboardInterrupt:  # a second Ctrl-C: stop it
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        raise
+    return os.waitstatus_to_exitcode(status)

@@ -1,0 +1,58 @@
+"""A run's pytest is forked from a single-threaded caller, is a new interpreter otherwise, and survives Ctrl-C
+long enough to write its reports."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+SAMPLE = """
+import sys, time
+
+def test_forked():
+    assert "caller_marker" in sys.modules  # a module only the caller imported: this process is its fork
+
+def test_slow():
+    time.sleep(20)
+"""
+
+CALLER = """
+import signal, sys, threading, types, os
+from pathlib import Path
+from apiconform.pytest_process import run_pytest
+
+sys.modules["caller_marker"] = types.ModuleType("caller_marker")
+folder = Path(sys.argv[1])
+args = ["-q", "-p", "no:cacheprovider", "test_sample.py"]
+forked = run_pytest([*args, "-k", "forked"], folder)
+stop = threading.Event()
+thread = threading.Thread(target=stop.wait)
+thread.start()
+fresh = run_pytest([*args, "-k", "forked"], folder)  # another thread runs: a new interpreter
+stop.set()
+thread.join()
+
+def interrupt(*_):
+    os.killpg(os.getpgid(0), signal.SIGINT)  # as Ctrl-C at a terminal: the whole process group
+
+signal.signal(signal.SIGALRM, interrupt)
+signal.alarm(2)
+interrupted = run_pytest([*args, "-k", "slow", "--junitxml", str(folder / "junit.xml")], folder)
+print("codes", forked, fresh, interrupted)
+"""
+
+
+def test_forked_fresh_and_interrupted_runs(tmp_path: Path) -> None:
+    (tmp_path / "test_sample.py").write_text(SAMPLE, encoding="utf-8")
+    (tmp_path / "caller.py").write_text(textwrap.dedent(CALLER), encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, str(tmp_path / "caller.py"), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        start_new_session=True,  # the simulated Ctrl-C reaches this group only
+    )
+    assert "codes 0 1 2" in done.stdout, done.stdout[-3000:] + done.stderr[-3000:]
+    assert (tmp_path / "junit.xml").is_file()  # the interrupted pytest still wrote its report
