@@ -24,6 +24,10 @@ from pathlib import Path
 from typing import NoReturn
 
 UNHANDLED = 1  # an exception pytest did not handle: what ``python -m pytest`` exits with then
+# pytest cannot rewrite the asserts of a plugin module its parent had imported already, and would warn about
+# each: nothing to act on for a user (the suites' own modules are imported, and rewritten, in the child). First,
+# so that a user's own ``-W`` still decides.
+FORKED_ARGS = ("-W", "ignore::pytest.PytestAssertRewriteWarning")
 
 
 def forkable() -> bool:
@@ -47,6 +51,7 @@ def _child(args: list[str], cwd: Path) -> NoReturn:
     try:
         os.chdir(cwd)
         sys.path.insert(0, str(cwd))  # as ``python -m`` puts the working directory first
+        args = [*FORKED_ARGS, *args]
         sys.argv = ["pytest", *args]
         import pytest
 

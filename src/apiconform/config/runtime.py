@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
@@ -20,3 +21,10 @@ def run_environment() -> RunEnvironment:
         build_order=int(order) if order.isdigit() else 1,
         build_url=os.environ.get("BUILD_URL") or None,
     )
+
+
+def replace_environment(values: Mapping[str, str]) -> None:
+    """Make ``values`` this process's whole environment: what ``subprocess.run(env=...)`` gives a new process,
+    for a run forked instead (``apiconform.selfcheck.warm``)."""
+    os.environ.clear()
+    os.environ.update(values)

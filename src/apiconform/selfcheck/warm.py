@@ -21,9 +21,11 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import IO, Self
 
+from apiconform.pytest_process import FORKED_ARGS
+
 # What a suite run imports before its first test. pytest cannot rewrite the asserts of a plugin module imported
-# before it starts, and says so: the runs ignore that warning (``WARM_ARGS``). The suites' own modules are
-# imported by pytest in each run and rewritten as always.
+# before it starts, and says so: the runs ignore that warning (``WARM_ARGS``, as every forked pytest does). The
+# suites' own modules are imported by pytest in each run and rewritten as always.
 PRELOAD = (
     "pytest",
     "_pytest.python",
@@ -38,7 +40,7 @@ PRELOAD = (
     "apiconform.cli",
     "apiconform.runner",
 )
-WARM_ARGS = ("-W", "ignore::pytest.PytestAssertRewriteWarning")
+WARM_ARGS = FORKED_ARGS
 CRASHED = 70  # the exit status of a child whose pytest raised instead of returning (EX_SOFTWARE)
 GONE = "the warm suite runner (python -m apiconform.selfcheck.warm) exited before the run finished"
 
@@ -143,16 +145,14 @@ def _child(request: dict[str, object]) -> None:
         os.chdir(str(request["cwd"]))
         env = request.get("env")
         if isinstance(env, dict):
-            os.environ.clear()
-            os.environ.update({str(k): str(v) for k, v in env.items()})
+            from apiconform.config.runtime import replace_environment
+
+            replace_environment({str(k): str(v) for k, v in env.items()})
         _redirect(str(request["output"]), str(request.get("errors") or request["output"]))
         args = [str(arg) for arg in request["args"]]  # type: ignore[attr-defined]
         if request.get("program") == "apiconform":
             from apiconform.cli import main
 
-            # The run's pytest is forked from here, after its plugins were imported: say so as WARM_ARGS do.
-            addopts = os.environ.get("PYTEST_ADDOPTS", "")
-            os.environ["PYTEST_ADDOPTS"] = " ".join(filter(None, (addopts, *WARM_ARGS)))
             sys.argv = ["apiconform", *args]
             code = int(main(args))
         else:
