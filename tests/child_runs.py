@@ -38,7 +38,7 @@ def _warm() -> WarmRunner:
     with _LOCK:
         if not _WARM:
             runner = WarmRunner(REPO)
-            atexit.register(runner.__exit__)
+            atexit.register(runner.close, 60)  # a run left hanging by a failed test cannot hang the worker
             _WARM.append(runner)
         return _WARM[0]
 

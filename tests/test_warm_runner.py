@@ -56,7 +56,7 @@ def test_slow():
 """
 
 
-def test_a_given_environment_is_the_runs_whole_environment_and_a_slow_run_times_out(
+def test_a_given_environment_is_the_runs_whole_environment_and_a_hanging_run_hangs_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (tmp_path / "test_env.py").write_text(ENV_TEST, encoding="utf-8")
@@ -67,5 +67,8 @@ def test_a_given_environment_is_the_runs_whole_environment_and_a_slow_run_times_
         assert warm.run([*args, "-k", "environment"], tmp_path, tmp_path / "given.txt", env=given) == 0
         assert warm.run([*args, "-k", "environment"], tmp_path, tmp_path / "inherited.txt") == 1
         with pytest.raises(TimeoutError):
-            slow = given | {"WARM_SLEEP": "2"}
+            slow = given | {"WARM_SLEEP": "60"}
             warm.run([*args, "-k", "slow"], tmp_path, tmp_path / "slow.txt", env=slow, timeout=0.2)
+        start = time.monotonic()
+        warm.close(timeout=0.5)  # the hanging run does not hang its closing
+        assert time.monotonic() - start < 10

@@ -9,9 +9,11 @@ Where there is no ``fork`` (Windows), :class:`WarmRunner` is not used and each r
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
+import signal
 import subprocess
 import sys
 import threading
@@ -54,7 +56,12 @@ class WarmRunner:
 
     def __init__(self, cwd: Path) -> None:
         self._process = subprocess.Popen(
-            [sys.executable, "-m", __name__], cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+            [sys.executable, "-m", __name__],
+            cwd=cwd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            start_new_session=True,  # a group of its own: closing can stop it with every run it forked
         )
         self._lock = threading.Lock()
         self._pending: dict[int, Future[int]] = {}
@@ -131,10 +138,20 @@ class WarmRunner:
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *_: object) -> None:
+    def __exit__(self, error: type[BaseException] | None, *_: object) -> None:
+        self.close(0 if error is not None else None)  # an error or Ctrl-C in the caller stops the runs
+
+    def close(self, timeout: float | None = None) -> None:
+        """No more runs: the warm process waits for its children, then exits; after ``timeout`` seconds it is
+        killed with every run it forked (a run that hangs must not hang whoever closes it)."""
         assert self._process.stdin is not None
-        self._process.stdin.close()  # end of requests: it waits for its children, then exits
-        self._process.wait()
+        self._process.stdin.close()
+        try:
+            self._process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self._process.pid, signal.SIGKILL)
+            self._process.wait()
         self._reader.join()
 
 
