@@ -119,8 +119,8 @@ def _rows(
     else:
         target, mark, note = f">= {TARGET:g}", verdict(ratio.median >= TARGET), ""
     detail = f"suite {suite.median:,.0f} req/s vs raw {raw.median:,.0f} req/s, {count.median:.0f} requests"
-    if ceiling is not None:
-        detail += f"; ceiling {ceiling:.2f}"
+    if ceiling:
+        detail += f"; ceiling {ceiling:.2f} ({ratio.median / ceiling:.0%} of it)"
     section.rows.append(
         Row.of(
             f"{concern}: suite / raw",
