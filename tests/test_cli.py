@@ -198,10 +198,10 @@ def test_a_run_whose_credentials_were_refused_exits_2_as_a_configuration_problem
 
 def test_run_strict_asks_pytest_to_fail_on_warnings(tmp_path: Path) -> None:
     from apiconform.cli import build_parser
-    from apiconform.runner import RunOptions, find_root, pytest_command
+    from apiconform.runner import RunOptions, find_root, pytest_args
 
     args = build_parser().parse_args(["run", "--strict", "--no-html"])
     assert args.strict is True
-    command = pytest_command(RunOptions(strict=True, reports=tmp_path), find_root(), None)
+    command = pytest_args(RunOptions(strict=True, reports=tmp_path), find_root(), None)
     assert "--strict-grades" in command
-    assert "--strict-grades" not in pytest_command(RunOptions(reports=tmp_path), find_root(), None)
+    assert "--strict-grades" not in pytest_args(RunOptions(reports=tmp_path), find_root(), None)

@@ -56,3 +56,23 @@ def test_forked_fresh_and_interrupted_runs(tmp_path: Path) -> None:
     )
     assert "codes 0 1 2" in done.stdout, done.stdout[-3000:] + done.stderr[-3000:]
     assert (tmp_path / "junit.xml").is_file()  # the interrupted pytest still wrote its report
+
+
+RAISING = """
+from apiconform.pytest_process import exit_with
+from apiconform.reporting.redaction import register_secret
+
+register_secret("s3cr3t-in-a-crash-0042")
+
+def crash() -> int:
+    raise RuntimeError("pytest blew up holding s3cr3t-in-a-crash-0042")
+
+exit_with(crash)
+"""
+
+
+def test_a_crash_in_the_child_exits_1_with_its_traceback_redacted(tmp_path: Path) -> None:
+    (tmp_path / "raising.py").write_text(RAISING, encoding="utf-8")
+    done = subprocess.run([sys.executable, str(tmp_path / "raising.py")], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and "RuntimeError: pytest blew up holding" in done.stderr, done.stderr
+    assert "s3cr3t-in-a-crash-0042" not in done.stdout + done.stderr

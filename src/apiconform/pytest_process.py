@@ -19,7 +19,7 @@ import subprocess
 import sys
 import threading
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
@@ -42,24 +42,33 @@ def run_pytest(args: Sequence[str], cwd: Path) -> int:
     sys.stderr.flush()
     pid = os.fork()
     if pid == 0:
-        _child(list(args), cwd)
+        exit_with(lambda: pytest_here(args, cwd))
     return _wait(pid)
 
 
-def _child(args: list[str], cwd: Path) -> NoReturn:
+def pytest_here(args: Sequence[str], cwd: Path) -> int:
+    """pytest in this (forked) process, as ``python -m pytest ARGS`` started in ``cwd`` would run it."""
+    os.chdir(cwd)
+    sys.path.insert(0, str(cwd))  # as ``python -m`` puts the working directory first
+    full = [*FORKED_ARGS, *args]
+    sys.argv = ["pytest", *full]
+    import pytest
+
+    return int(pytest.main(full))
+
+
+def exit_with(run: Callable[[], int]) -> NoReturn:
+    """In a forked child: exit with ``run()``'s status, and never return into the parent's code, whatever
+    happens (an exception pytest did not handle is printed, redacted, and exits as ``python -m pytest`` would)."""
     code = UNHANDLED
     try:
-        os.chdir(cwd)
-        sys.path.insert(0, str(cwd))  # as ``python -m`` puts the working directory first
-        args = [*FORKED_ARGS, *args]
-        sys.argv = ["pytest", *args]
-        import pytest
-
-        code = int(pytest.main(args))
+        code = int(run())
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else UNHANDLED
-    except BaseException:  # the caller's code must never run on in the child
-        traceback.print_exc()
+    except BaseException:
+        from apiconform.reporting.redaction import redact_text
+
+        print(redact_text(traceback.format_exc()), file=sys.stderr)
     finally:
         for stream in (sys.stdout, sys.stderr):
             try:

@@ -162,11 +162,6 @@ def _selection(options: RunOptions, root: Path, config_path: Path | None) -> lis
     return command
 
 
-def pytest_command(options: RunOptions, root: Path, config_path: Path | None) -> list[str]:
-    """The run as a command line: ``python -m pytest`` and :func:`pytest_args`."""
-    return [sys.executable, "-m", "pytest", *pytest_args(options, root, config_path)]
-
-
 def pytest_args(options: RunOptions, root: Path, config_path: Path | None) -> list[str]:
     reports = options.reports
     command = [

@@ -17,17 +17,16 @@ import signal
 import subprocess
 import sys
 import threading
-import traceback
 from collections.abc import Mapping
 from concurrent.futures import Future
 from pathlib import Path
-from typing import IO, Self
+from typing import IO, NoReturn, Self
 
-from apiconform.pytest_process import FORKED_ARGS
+from apiconform.pytest_process import exit_with, pytest_here
 
 # What a suite run imports before its first test. pytest cannot rewrite the asserts of a plugin module imported
-# before it starts, and says so: the runs ignore that warning (``WARM_ARGS``, as every forked pytest does). The
-# suites' own modules are imported by pytest in each run and rewritten as always.
+# before it starts, and says so: the runs ignore that warning, as every forked pytest does
+# (``apiconform.pytest_process``). The suites' own modules are imported by pytest in each run and rewritten.
 PRELOAD = (
     "pytest",
     "_pytest.python",
@@ -42,8 +41,6 @@ PRELOAD = (
     "apiconform.cli",
     "apiconform.runner",
 )
-WARM_ARGS = FORKED_ARGS
-CRASHED = 70  # the exit status of a child whose pytest raised instead of returning (EX_SOFTWARE)
 GONE = "the warm suite runner (python -m apiconform.selfcheck.warm) exited before the run finished"
 
 
@@ -81,7 +78,7 @@ class WarmRunner:
         """``pytest.main(args)`` in a fork of the warm process, in ``cwd``, both streams to ``output``; with
         ``env``, that is the run's whole environment (as ``subprocess.run(env=...)``). A run that outlasts
         ``timeout`` raises ``TimeoutError``."""
-        request: dict[str, object] = {"program": "pytest", "args": [*WARM_ARGS, *args], "output": str(output)}
+        request: dict[str, object] = {"program": "pytest", "args": list(args), "output": str(output)}
         return self._send(request, cwd, env, timeout)
 
     def run_cli(
@@ -155,11 +152,12 @@ class WarmRunner:
         self._reader.join()
 
 
-def _child(request: dict[str, object]) -> None:
+def _child(request: dict[str, object]) -> NoReturn:
     """In the fork: redirect, run pytest or the CLI, exit with its status (never return into the serving loop)."""
-    code = CRASHED
-    try:
-        os.chdir(str(request["cwd"]))
+
+    def run() -> int:
+        cwd = Path(str(request["cwd"]))
+        os.chdir(cwd)
         env = request.get("env")
         if isinstance(env, dict):
             from apiconform.config.runtime import replace_environment
@@ -167,24 +165,14 @@ def _child(request: dict[str, object]) -> None:
             replace_environment({str(k): str(v) for k, v in env.items()})
         _redirect(str(request["output"]), str(request.get("errors") or request["output"]))
         args = [str(arg) for arg in request["args"]]  # type: ignore[attr-defined]
-        if request.get("program") == "apiconform":
-            from apiconform.cli import main
+        if request.get("program") != "apiconform":
+            return pytest_here(args, cwd)
+        from apiconform.cli import main
 
-            sys.argv = ["apiconform", *args]
-            code = int(main(args))
-        else:
-            import pytest
+        sys.argv = ["apiconform", *args]
+        return main(args)
 
-            sys.argv = ["pytest", *args]
-            code = int(pytest.main(args))
-    except SystemExit as exc:  # argparse's usage errors
-        code = exc.code if isinstance(exc.code, int) else CRASHED
-    except BaseException:  # the serving loop must never run on in a child
-        traceback.print_exc()
-    finally:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
+    exit_with(run)
 
 
 def _redirect(output: str, errors: str) -> None:
