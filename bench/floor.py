@@ -1,12 +1,13 @@
 """What one pytest item costs before any check runs: the ceiling of the suite/raw ratio.
 
-A child pytest (allure-pytest writing results, JUnit on, output captured: as ``apiconform run`` has them, without
-apiconform's plugin) runs ``ITEMS`` parametrised tests with the suites' four parameters (api, env, operation,
-variant), each sending the bench's raw read once through one ``httpx.Client`` to a ``SandboxServer`` thread of
-the child. The same child times a plain loop of that read first. An item's setup plus call minus the loop's
-time per request is the per-item overhead ``o``: what pytest, its fixtures and allure-pytest spend per test.
-A suite whose tests send ``k`` requests each can then reach at most ``k*r / (k*r + o)`` of the raw rate, with
-checks that cost nothing (``r``: the raw time per request).
+A child pytest (allure-pytest writing results, JUnit on, output captured: as ``apiconform run`` has them;
+apiconform's plugin is loaded, with its Allure writer, but does no per-test work without a suite) runs ``ITEMS``
+parametrised tests with the suites' four parameters (api, env, operation, variant), each sending the bench's
+raw read once through one ``httpx.Client`` to a ``SandboxServer`` thread of the child. The same child times a
+plain loop of that read first. An item's setup plus call minus the loop's time per request is the per-item
+overhead ``o``: what pytest, its fixtures and allure-pytest spend per test. A suite whose tests send ``k``
+requests each can then reach at most ``k*r / (k*r + o)`` of the raw rate, with checks that cost nothing
+(``r``: the raw time per request).
 """
 
 from __future__ import annotations

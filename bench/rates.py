@@ -9,6 +9,8 @@ its rate says how long the sandbox's window is, not how slow the suite is.
 
 Each concern's row also shows its ceiling: the best ratio a suite of one pytest item per check could reach at
 that concern's requests per test, from the per-item cost of pytest and allure-pytest alone (``bench.floor``).
+A second row per concern takes that per-item cost out of the suite's time: what apiconform's own code (checks,
+client, fixtures, hooks) costs against the raw requests, which is the part of the gap this project can close.
 """
 
 from __future__ import annotations
@@ -89,7 +91,7 @@ def _concern(
     section: Section, concern: str, repeat: int, read: Callable[[], httpx.Response], floor: Floor | None
 ) -> None:
     """``repeat`` pairs of (suite run, raw loop of as many requests), interleaved."""
-    suite_rates, raw_rates, ratios, counts, per_test = [], [], [], [], []
+    suite_rates, raw_rates, ratios, counts, per_test, own = [], [], [], [], [], []
     for _ in range(repeat):
         run = apiconform_run(["--profile", "quick", "--only", concern], timeout=300)
         if not run.requests or not run.test_seconds:
@@ -100,10 +102,28 @@ def _concern(
         raw_rates.append(raw)
         ratios.append(suite / raw)
         counts.append(run.requests)
-        per_test.append(run.requests / max(1, len(run.results.get("tests", []))))
+        tests = max(1, len(run.results.get("tests", [])))
+        per_test.append(run.requests / tests)
+        if floor is not None and run.test_seconds > tests * floor.overhead_s:
+            own.append(run.requests / (run.test_seconds - tests * floor.overhead_s) / raw)
     ceiling = floor.ceiling(Stat.of(per_test).median) if floor is not None else None
     _rows(section, concern, Stat.of(suite_rates), Stat.of(raw_rates), Stat.of(ratios), Stat.of(counts), ceiling)
     section.data[concern]["requests_per_test"] = Stat.of(per_test).as_dict()
+    if own and concern not in GENERATED | WAITS:
+        _own_row(section, concern, Stat.of(own))
+
+
+def _own_row(section: Section, concern: str, own: Stat) -> None:
+    """The ratio with pytest's and allure-pytest's per-item cost taken out (informational: no target)."""
+    section.rows.append(
+        Row.of(
+            f"{concern}: suite beyond the per-item floor / raw",
+            own,
+            "{:.2f}",
+            note="the suite's test time minus tests x the floor: apiconform's own checks, client and hooks",
+        )
+    )
+    section.data[concern]["beyond_floor_ratio"] = own.as_dict()
 
 
 def _rows(

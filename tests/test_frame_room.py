@@ -31,22 +31,24 @@ def test_the_wrapper_declares_a_frame_larger_than_a_chunk() -> None:
 
 
 class _Item:
-    def __init__(self, concern: bool) -> None:
-        self.concern = concern
+    def __init__(self, *markers: str) -> None:
+        self.markers = markers
 
     def get_closest_marker(self, name: str) -> object | None:
-        return object() if self.concern and name == "concern" else None
+        return object() if name in self.markers else None
 
 
-def test_only_suite_tests_are_called_through_the_plugin(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Other tests (a user's, async ones another plugin runs) are left to the next pytest_pyfunc_call."""
+def test_only_generated_suite_tests_are_called_through_the_plugin(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Other tests (a suite's one-request checks, a user's, async ones another plugin runs) are left to the next
+    pytest_pyfunc_call: only generation recurses deep enough to gain from the roomy frame."""
     import _pytest.python
 
     from apiconform import plugin
 
     called: list[object] = []
     monkeypatch.setattr(_pytest.python, "pytest_pyfunc_call", lambda item: called.append(item) or True)
-    assert plugin.pytest_pyfunc_call(_Item(concern=False)) is None  # type: ignore[arg-type]
-    suite_test = _Item(concern=True)
-    assert plugin.pytest_pyfunc_call(suite_test) is True  # type: ignore[arg-type]
-    assert called == [suite_test]
+    assert plugin.pytest_pyfunc_call(_Item()) is None  # type: ignore[arg-type]
+    assert plugin.pytest_pyfunc_call(_Item("concern")) is None  # type: ignore[arg-type]
+    generated = _Item("concern", "generated")
+    assert plugin.pytest_pyfunc_call(generated) is True  # type: ignore[arg-type]
+    assert called == [generated]

@@ -180,10 +180,11 @@ def get_session(config: pytest.Config) -> TargetSession:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> object | None:
-    """A suite test: pytest's own call of the test function, with room on the frame stack (frame_room.py), as
-    generated tests otherwise spend a third of their system time mapping and unmapping frame chunks. Any other
-    test is left to whichever plugin calls it (None)."""
-    if pyfuncitem.get_closest_marker("concern") is None:
+    """A generated suite test: pytest's own call of the test function, with room on the frame stack
+    (frame_room.py), as generation otherwise spends a third of its system time mapping and unmapping frame
+    chunks. Any other test is left to whichever plugin calls it (None): a check that sends a request or two
+    recurses too little to gain, and the roomy frame's own chunk costs it a mapping of its own each call."""
+    if pyfuncitem.get_closest_marker("generated") is None:
         return None
     from _pytest.python import pytest_pyfunc_call as call_test_function  # the default implementation
 
