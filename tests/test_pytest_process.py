@@ -76,3 +76,28 @@ def test_a_crash_in_the_child_exits_1_with_its_traceback_redacted(tmp_path: Path
     done = subprocess.run([sys.executable, str(tmp_path / "raising.py")], capture_output=True, text=True, timeout=60)
     assert done.returncode == 1 and "RuntimeError: pytest blew up holding" in done.stderr, done.stderr
     assert "s3cr3t-in-a-crash-0042" not in done.stdout + done.stderr
+
+
+EXITING = """
+import sys
+from apiconform.pytest_process import exit_with
+
+def leave() -> int:
+    sys.exit(None if sys.argv[1] == "none" else int(sys.argv[1]) if sys.argv[1].isdigit() else sys.argv[1])
+
+exit_with(leave)
+"""
+
+
+def test_sys_exit_in_the_child_exits_as_the_interpreter_would(tmp_path: Path) -> None:
+    """sys.exit() is 0, sys.exit(3) is 3, and sys.exit("why") prints why and is 1."""
+    (tmp_path / "exiting.py").write_text(EXITING, encoding="utf-8")
+    codes = {}
+    for how in ("none", "3", "why-it-stopped"):
+        done = subprocess.run(
+            [sys.executable, str(tmp_path / "exiting.py"), how], capture_output=True, text=True, timeout=60
+        )
+        codes[how] = done.returncode
+        if how == "why-it-stopped":
+            assert "why-it-stopped" in done.stderr, done.stderr
+    assert codes == {"none": 0, "3": 3, "why-it-stopped": 1}

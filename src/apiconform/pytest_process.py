@@ -63,8 +63,12 @@ def exit_with(run: Callable[[], int]) -> NoReturn:
     code = UNHANDLED
     try:
         code = int(run())
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else UNHANDLED
+    except SystemExit as exc:  # as the interpreter exits on one: None is 0, a message is printed and 1
+        code = 0 if exc.code is None else exc.code if isinstance(exc.code, int) else UNHANDLED
+        if not isinstance(exc.code, int | None):
+            from apiconform.reporting.redaction import redact_text
+
+            print(redact_text(str(exc.code)), file=sys.stderr)
     except BaseException:
         from apiconform.reporting.redaction import redact_text
 
