@@ -2,7 +2,7 @@
 
 A child pytest (allure-pytest writing results, JUnit on, output captured: as ``apiconform run`` has them;
 apiconform's plugin is loaded, with its Allure writer, but does no per-test work without a suite) runs ``ITEMS``
-parametrised tests with the suites' four parameters (api, env, operation, variant), each sending the bench's
+tests parametrised as the suites are (one ``case`` parameter: api, env, operation, variant), each sending the bench's
 raw read once through one ``httpx.Client`` to a ``SandboxServer`` thread of the child. The same child times a
 plain loop of that read first. An item's setup plus call minus the loop's time per request is the per-item
 overhead ``o``: what pytest, its fixtures and allure-pytest spend per test. A suite whose tests send ``k``
@@ -59,13 +59,14 @@ def pytest_unconfigure(config):
 
 _TEST = f"""
 import pytest
+from apiconform.parametrize import MatrixCase
 from bench.sandbox import READ_PATH, READ_QUERY
 
-CASES = [(i, "sandbox", "op", "v") for i in range({ITEMS})]
+CASES = [MatrixCase(str(i), "sandbox", "op", "v") for i in range({ITEMS})]
 
 
-@pytest.mark.parametrize("api,env,operation,variant", CASES)
-def test_one_read(client, api, env, operation, variant):
+@pytest.mark.parametrize("case", CASES, ids=["-".join(c) for c in CASES])
+def test_one_read(client, case):
     assert client.get(READ_PATH, params=READ_QUERY).status_code == 200
 """
 

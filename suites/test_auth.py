@@ -21,7 +21,7 @@ from apiconform.checks.failures import Category, ContractViolation
 from apiconform.checks.samples import Request, sample_request, send_sample
 from apiconform.config.model import Environment
 from apiconform.contracts.security import ApiKey
-from apiconform.parametrize import covering, documents_status, has_id_secret_pair
+from apiconform.parametrize import MatrixCase, covering, documents_status, has_id_secret_pair, parametrize_cases
 from apiconform.plugin import get_session
 from apiconform.reporting.redaction import register_secret
 from apiconform.targets.credentials import Presented, basic_header, bearer, field_of, place
@@ -29,7 +29,6 @@ from apiconform.targets.session import Operation, TargetSession
 
 pytestmark = pytest.mark.concern("auth")
 
-PARAMS = "api,env,operation,variant"
 NEAR_MISSES = ("secret-one-char-changed", "secret-truncated", "secret-extended", "other-environment-secret")
 PAIR_VARIANTS = (
     "no-credentials",
@@ -165,11 +164,13 @@ def _cases(session: TargetSession, name: str) -> list[tuple[Any, ...]]:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "variant" not in metafunc.fixturenames:
+    if "case" not in metafunc.fixturenames:
         return
     session = get_session(metafunc.config)
-    cases = covering(_cases(session, metafunc.function.__name__), full=session.profile.full_matrix)
-    metafunc.parametrize(PARAMS, cases, ids=[f"{a}:{o.operation_id}:{e}:{v}" for a, e, o, v in cases])
+    cases = covering(
+        [MatrixCase(*c) for c in _cases(session, metafunc.function.__name__)], full=session.profile.full_matrix
+    )
+    parametrize_cases(metafunc, cases, [f"{a}:{o.operation_id}:{e}:{v}" for a, e, o, v in cases])
 
 
 # -- helpers ---------------------------------------------------------------------------------------------
@@ -348,9 +349,8 @@ def _sent_secret(presented: Presented, key: ApiKey) -> list[str]:
     "challenge and the documented body, never echoing the secret",
     auth.RFC9110_401_MEANING + "; " + auth.RFC9110_401,
 )
-def test_api_key_credentials_refused(
-    target_session: TargetSession, api: str, env: Environment, operation: Operation, variant: str
-) -> None:
+def test_api_key_credentials_refused(target_session: TargetSession, case: MatrixCase) -> None:
+    api, env, operation, variant = case
     presented = _api_key_presented(target_session, env, api, variant)
     response = _send(target_session, env, operation, presented)
     what = variant.replace("-", " ")
@@ -375,9 +375,8 @@ def test_api_key_credentials_refused(
     "an application without an access contract for the API is refused with the documented 403",
     "RFC 9110 15.5.4; the operation's documented 403 (its x-source)",
 )
-def test_role_without_contract_forbidden(
-    target_session: TargetSession, api: str, env: Environment, operation: Operation, variant: str
-) -> None:
+def test_role_without_contract_forbidden(target_session: TargetSession, case: MatrixCase) -> None:
+    api, env, operation, variant = case
     if variant == "missing":
         target_session.require_role(env, api, "no_contract")
     response = _send(target_session, env, operation, target_session.present(env, api, variant))
@@ -391,9 +390,8 @@ def test_role_without_contract_forbidden(
     "(invalid_token; no error code when no token was sent)",
     auth.RFC6750_31,
 )
-def test_bearer_token_refused(
-    target_session: TargetSession, api: str, env: Environment, operation: Operation, variant: str
-) -> None:
+def test_bearer_token_refused(target_session: TargetSession, case: MatrixCase) -> None:
+    api, env, operation, variant = case
     response = _send(target_session, env, operation, _token_presented(target_session, env, api, variant))
     bundled = target_session.documents[api].bundled
     if variant == "no-token":
@@ -409,9 +407,8 @@ def test_bearer_token_refused(
     "a token without the operation's scope is 403 insufficient_scope",
     'RFC 6750 3.1: "insufficient_scope ... 403"; the operation\'s security requirement (scopes)',
 )
-def test_insufficient_scope_forbidden(
-    target_session: TargetSession, api: str, env: Environment, operation: Operation, variant: str
-) -> None:
+def test_insufficient_scope_forbidden(target_session: TargetSession, case: MatrixCase) -> None:
+    api, env, operation, variant = case
     scope = variant.removeprefix("scope-")
     limited = target_session.role_for(env, api, "missing_scope")
     granted = target_session.target.environments[env].role(limited).scopes if limited else None
@@ -432,9 +429,8 @@ def test_insufficient_scope_forbidden(
     "and issues no token",
     auth.RFC6749_52,
 )
-def test_wrong_token_credentials_refused(
-    target_session: TargetSession, api: str, env: Environment, operation: Operation, variant: str
-) -> None:
+def test_wrong_token_credentials_refused(target_session: TargetSession, case: MatrixCase) -> None:
+    api, env, operation, variant = case
     role, cred = _main(target_session, env, api)
     field = "password" if target_session.tokens.flow(api, cred).grant == "password" else "client_secret"
     if field not in cred:
@@ -461,9 +457,8 @@ def test_wrong_token_credentials_refused(
 
 @pytest.mark.requests(1)
 @pytest.mark.rule("token responses carry Cache-Control: no-store", auth.RFC6749_51)
-def test_token_response_not_cacheable(
-    target_session: TargetSession, api: str, env: Environment, operation: Operation, variant: str
-) -> None:
+def test_token_response_not_cacheable(target_session: TargetSession, case: MatrixCase) -> None:
+    api, env, operation = case.api, case.env, case.operation
     role, _ = _main(target_session, env, api)
     auth.token_response_not_cacheable(target_session.tokens.request(env, api, role), operation)
 
@@ -474,9 +469,8 @@ def test_token_response_not_cacheable(
     "another API's login -> 401 with a Basic realm challenge",
     'RFC 7617 2: "realm ... REQUIRED"; the operation\'s documented 401 (its x-source)',
 )
-def test_basic_credentials_refused(
-    target_session: TargetSession, api: str, env: Environment, operation: Operation, variant: str
-) -> None:
+def test_basic_credentials_refused(target_session: TargetSession, case: MatrixCase) -> None:
+    api, env, operation, variant = case
     presented = _basic_presented(target_session, env, api, variant)
     response = _send(target_session, env, operation, presented)
     bundled = target_session.documents[api].bundled
@@ -497,8 +491,7 @@ def test_basic_credentials_refused(
     "positive control: the main credential is not refused (401/403)",
     "the operation's security requirement; without it every refusal above proves nothing",
 )
-def test_valid_credentials_accepted(
-    target_session: TargetSession, api: str, env: Environment, operation: Operation, variant: str
-) -> None:
+def test_valid_credentials_accepted(target_session: TargetSession, case: MatrixCase) -> None:
+    api, env, operation = case.api, case.env, case.operation
     response = _send(target_session, env, operation, target_session.present(env, api))
     auth.valid_credentials_are_accepted(response, operation, target_session.require_role(env, api))

@@ -21,7 +21,7 @@ from apiconform.checks.contract_rules import (
     read_only_properties,
     validation_statuses,
 )
-from apiconform.parametrize import operation_params
+from apiconform.parametrize import OperationEnv, operation_params, parametrize_cases
 from apiconform.plugin import get_session
 from apiconform.targets.session import Operation, TargetSession
 
@@ -29,14 +29,14 @@ pytestmark = pytest.mark.concern("contract")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "operation" in metafunc.fixturenames:
+    if "case" in metafunc.fixturenames:
         session = get_session(metafunc.config)
         name = metafunc.function.__name__
         applies = APPLIES_TO.get(name, lambda _s, _o: True)
         params = operation_params(
             session, lambda op: applies(session, op), with_excluded=name == "test_positive_data_conforms"
         )
-        metafunc.parametrize(("operation", "env"), params)
+        parametrize_cases(metafunc, params)
 
 
 def _has_inputs(operation: Operation) -> bool:
@@ -63,8 +63,9 @@ APPLIES_TO: dict[str, Callable[[TargetSession, Operation], bool]] = {
     "valid requests are accepted and every response matches its documented status, content type, headers and schema",
     "the operation's OpenAPI document (schemas/<vendor>/<api>.openapi.json), x-source per rule",
 )
-def test_positive_data_conforms(operation: Operation, env: str, target_session: TargetSession) -> None:
-    sent = conforms(target_session, env, operation, GenerationMode.POSITIVE)  # type: ignore[arg-type]
+def test_positive_data_conforms(case: OperationEnv, target_session: TargetSession) -> None:
+    operation, env = case
+    sent = conforms(target_session, env, operation, GenerationMode.POSITIVE)
     assert sent > 0, "no request was generated"
 
 
@@ -73,8 +74,9 @@ def test_positive_data_conforms(operation: Operation, env: str, target_session: 
     "invalid requests are rejected with a documented 4xx, never a 5xx",
     "RFC 9110 15.5 (4xx client errors); the operation's documented error statuses",
 )
-def test_negative_data_rejected(operation: Operation, env: str, target_session: TargetSession) -> None:
-    sent = conforms(target_session, env, operation, GenerationMode.NEGATIVE)  # type: ignore[arg-type]
+def test_negative_data_rejected(case: OperationEnv, target_session: TargetSession) -> None:
+    operation, env = case
+    sent = conforms(target_session, env, operation, GenerationMode.NEGATIVE)
     assert sent > 0, "no request was generated"
 
 
@@ -83,9 +85,10 @@ def test_negative_data_rejected(operation: Operation, env: str, target_session: 
     "correlation headers sent with a request are echoed in the response",
     "the success response's declaration of the echoed header (its x-source)",
 )
-def test_correlation_header_echoed(operation: Operation, env: str, target_session: TargetSession) -> None:
+def test_correlation_header_echoed(case: OperationEnv, target_session: TargetSession) -> None:
+    operation, env = case
     for header in echoed_headers(operation):
-        headers_echoed(target_session, env, operation, header)  # type: ignore[arg-type]
+        headers_echoed(target_session, env, operation, header)
 
 
 @pytest.mark.requests(2)
@@ -93,8 +96,9 @@ def test_correlation_header_echoed(operation: Operation, env: str, target_sessio
     "a request breaking one documented constraint is rejected with the documented validation status",
     "each request schema's x-source (constraints marked as assumptions are never demanded)",
 )
-def test_boundary_violations_rejected(operation: Operation, env: str, target_session: TargetSession) -> None:
-    checked = boundary_violations_rejected(target_session, env, operation)  # type: ignore[arg-type]
+def test_boundary_violations_rejected(case: OperationEnv, target_session: TargetSession) -> None:
+    operation, env = case
+    checked = boundary_violations_rejected(target_session, env, operation)
     assert checked > 0, "no constraint to break"
 
 
@@ -103,8 +107,9 @@ def test_boundary_violations_rejected(operation: Operation, env: str, target_ses
     "read-only attributes cannot be written",
     'Using the REST API: "read only | The attribute is set by the system and the user can neither set nor modify it."',
 )
-def test_read_only_attributes_refused(operation: Operation, env: str, target_session: TargetSession) -> None:
-    assert read_only_attributes_refused(target_session, env, operation) > 0  # type: ignore[arg-type]
+def test_read_only_attributes_refused(case: OperationEnv, target_session: TargetSession) -> None:
+    operation, env = case
+    assert read_only_attributes_refused(target_session, env, operation) > 0
 
 
 @pytest.mark.requests(3)
@@ -112,6 +117,7 @@ def test_read_only_attributes_refused(operation: Operation, env: str, target_ses
     "pages do not overlap and has_more tells whether more items remain",
     "the listing's x-source and its x-apiconform-records.page (parameter and field names)",
 )
-def test_pagination_consistent(operation: Operation, env: str, target_session: TargetSession) -> None:
-    if not pagination_consistent(target_session, env, operation):  # type: ignore[arg-type]
+def test_pagination_consistent(case: OperationEnv, target_session: TargetSession) -> None:
+    operation, env = case
+    if not pagination_consistent(target_session, env, operation):
         pytest.skip(f"{operation.label} in {env} holds too few items for two pages: add items or known inputs")

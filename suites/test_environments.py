@@ -17,13 +17,12 @@ import pytest
 from apiconform.checks import environments as rules
 from apiconform.checks.samples import Request, known_requests, send_sample
 from apiconform.config.model import Environment
-from apiconform.parametrize import covering
+from apiconform.parametrize import PairCase, covering, parametrize_cases
 from apiconform.plugin import get_session
 from apiconform.targets.session import Operation, Presented, TargetSession
 
 pytestmark = pytest.mark.concern("environments")
 
-PARAMS = "api,env,operation,pair"
 REFUSED = (401, 403)
 
 
@@ -63,14 +62,16 @@ def _cases(session: TargetSession, name: str) -> list[tuple[Any, ...]]:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "pair" not in metafunc.fixturenames:
+    if "case" not in metafunc.fixturenames:
         return
     session = get_session(metafunc.config)
     # Each direction once per API and each operation probed in one direction (quick), or all of them (nightly).
     full = session.profile.full_matrix
-    cases = covering(_cases(session, metafunc.function.__name__), full=full, per_environment=False)
+    cases = covering(
+        [PairCase(*c) for c in _cases(session, metafunc.function.__name__)], full=full, per_environment=False
+    )
     ids = [f"{a}:{o.operation_id}:{p[0]}->{p[1]}" for a, _, o, p in cases]
-    metafunc.parametrize(PARAMS, cases, ids=ids)
+    parametrize_cases(metafunc, cases, ids)
 
 
 # -- helpers ---------------------------------------------------------------------------------------------
@@ -119,14 +120,8 @@ def _control(response: httpx.Response, env: Environment, what: str) -> None:
 # -- tests -----------------------------------------------------------------------------------------------
 @pytest.mark.requests(3)
 @pytest.mark.rule("credentials of one environment are refused (401) by the other", rules.SEED_000_UNIQUE)
-def test_credentials_bound_to_environment(
-    target_session: TargetSession,
-    api: str,
-    env: Environment,
-    operation: Operation,
-    pair: tuple[Environment, Environment],
-) -> None:
-    source, target = pair
+def test_credentials_bound_to_environment(target_session: TargetSession, case: PairCase) -> None:
+    api, operation, (source, target) = case.api, case.operation, case.pair
     foreign = _headers(target_session, source, api)
     _control(_send(target_session, source, operation, foreign), source, f"{api} credentials of {source}")
     response = _send(target_session, target, operation, foreign)
@@ -141,14 +136,8 @@ def test_credentials_bound_to_environment(
     "the main credential of one environment gets no token from the other's token endpoint",
     rules.SEED_000_UNIQUE,
 )
-def test_token_credentials_bound_to_environment(
-    target_session: TargetSession,
-    api: str,
-    env: Environment,
-    operation: Operation,
-    pair: tuple[Environment, Environment],
-) -> None:
-    source, target = pair
+def test_token_credentials_bound_to_environment(target_session: TargetSession, case: PairCase) -> None:
+    api, operation, (source, target) = case.api, case.operation, case.pair
     role = target_session.require_role(source, api)
     tokens = target_session.tokens
     _control(tokens.request(source, api, role), source, f"credential {role!r} of {source}")
@@ -161,14 +150,8 @@ def test_token_credentials_bound_to_environment(
     "records found with one environment's test inputs never appear in the other's answer",
     rules.SEED_000_APPS,
 )
-def test_records_do_not_cross_environments(
-    target_session: TargetSession,
-    api: str,
-    env: Environment,
-    operation: Operation,
-    pair: tuple[Environment, Environment],
-) -> None:
-    source, target = pair
+def test_records_do_not_cross_environments(target_session: TargetSession, case: PairCase) -> None:
+    api, operation, (source, target) = case.api, case.operation, case.pair
     id_field = str(operation.records["id"])
     source_headers, target_headers = (
         _headers(target_session, source, api),
@@ -189,14 +172,8 @@ def test_records_do_not_cross_environments(
 
 @pytest.mark.requests(4)
 @pytest.mark.rule("an identifier known in one environment is not found (404) in the other", rules.SEED_000_APPS)
-def test_identifiers_do_not_resolve_across_environments(
-    target_session: TargetSession,
-    api: str,
-    env: Environment,
-    operation: Operation,
-    pair: tuple[Environment, Environment],
-) -> None:
-    source, target = pair
+def test_identifiers_do_not_resolve_across_environments(target_session: TargetSession, case: PairCase) -> None:
+    api, operation, (source, target) = case.api, case.operation, case.pair
     source_headers, target_headers = (
         _headers(target_session, source, api),
         _headers(target_session, target, api),

@@ -18,6 +18,7 @@ import pytest
 
 from apiconform.checks import isolation as rules
 from apiconform.config.model import Environment
+from apiconform.parametrize import OperationCase, parametrize_cases
 from apiconform.plugin import get_session
 from apiconform.targets.session import Operation, Presented, TargetSession
 
@@ -50,7 +51,7 @@ def _readers(session: TargetSession, api: str) -> list[Operation]:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "operation" not in metafunc.fixturenames:
+    if "case" not in metafunc.fixturenames:
         return
     session = get_session(metafunc.config)
     cases = []
@@ -61,8 +62,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         wanted = (
             [listing] if metafunc.function.__name__ == "test_foreign_records_not_listed" else _readers(session, api)
         )
-        cases += [(api, env, op) for op in wanted for env in session.environments(api)]
-    metafunc.parametrize("api,env,operation", cases, ids=[f"{a}:{o.operation_id}:{e}" for a, e, o in cases])
+        cases += [OperationCase(api, env, op) for op in wanted for env in session.environments(api)]
+    parametrize_cases(metafunc, cases, [f"{a}:{o.operation_id}:{e}" for a, e, o in cases])
 
 
 # -- helpers ---------------------------------------------------------------------------------------------
@@ -165,9 +166,8 @@ def _foreign(session: TargetSession, env: Environment, api: str) -> ForeignData:
     "another organisation's record is not found (the documented 404) and none of its fields appear",
     rules.SEED_000_ORG,
 )
-def test_foreign_records_are_invisible(
-    target_session: TargetSession, api: str, env: Environment, operation: Operation
-) -> None:
+def test_foreign_records_are_invisible(target_session: TargetSession, case: OperationCase) -> None:
+    api, env, operation = case
     foreign = _foreign(target_session, env, api)
     auth = _presented(target_session, env, api, "main")
     parameter, taken_from = str(operation.records["parameter"]), str(operation.records["field"])
@@ -183,9 +183,8 @@ def test_foreign_records_are_invisible(
     "the caller's listing (also filtered by another organisation's values) holds none of its records or fields",
     rules.SEED_000_ORG,
 )
-def test_foreign_records_not_listed(
-    target_session: TargetSession, api: str, env: Environment, operation: Operation
-) -> None:
+def test_foreign_records_not_listed(target_session: TargetSession, case: OperationCase) -> None:
+    api, env, operation = case
     foreign = _foreign(target_session, env, api)
     auth = _presented(target_session, env, api, "main")
     records, texts = _listing(target_session, env, operation, auth)

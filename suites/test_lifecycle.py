@@ -18,7 +18,7 @@ from apiconform.checks import lifecycle as rules
 from apiconform.checks.rate_limits import probe_operation
 from apiconform.checks.samples import sample_request, send_sample
 from apiconform.config.model import Environment
-from apiconform.parametrize import api_env_params, has_id_secret_pair
+from apiconform.parametrize import ApiEnv, api_env_params, has_id_secret_pair, parametrize_cases
 from apiconform.plugin import get_session
 from apiconform.targets.credentials import place
 from apiconform.targets.portal import PortalClient, Registration
@@ -37,7 +37,7 @@ MANUAL = {
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if not {"api", "env"} <= set(metafunc.fixturenames):
+    if "case" not in metafunc.fixturenames:
         return
     session = get_session(metafunc.config)
     # Quick: each rule in one environment per API, the environments taking turns rule by rule (the portal's
@@ -45,7 +45,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     rules = [name for name in vars(metafunc.module) if name.startswith("test_")]
     turn = None if session.profile.full_matrix else rules.index(metafunc.function.__name__)
     params = api_env_params(session, lambda api: has_id_secret_pair(session, api), one_environment=turn)
-    metafunc.parametrize(("api", "env"), params)
+    parametrize_cases(metafunc, params)
 
 
 def _portal(session: TargetSession, step: str) -> PortalClient:
@@ -99,7 +99,8 @@ def _registered_secret(registration: Registration) -> SecretStr:
 
 @pytest.mark.requests(2)
 @pytest.mark.rule("the client secret is shown once, at registration", "ibm-apic-plans")
-def test_secret_shown_once(target_session: TargetSession, api: str, env: Environment) -> None:
+def test_secret_shown_once(target_session: TargetSession, case: ApiEnv) -> None:
+    env = case.env
     portal = _portal(target_session, "secret")
     registration = _register(target_session, portal, env, False, "secret")
     secret = _registered_secret(registration)
@@ -111,7 +112,8 @@ def test_secret_shown_once(target_session: TargetSession, api: str, env: Environ
     "an access request under an open plan is activated and the new credentials work",
     "akana-go-live",
 )
-def test_activated_contract_accepted(target_session: TargetSession, api: str, env: Environment) -> None:
+def test_activated_contract_accepted(target_session: TargetSession, case: ApiEnv) -> None:
+    api, env = case
     portal = _portal(target_session, "activate")
     registration = _register(target_session, portal, env, False, "activate")
     secret = _registered_secret(registration)
@@ -122,7 +124,8 @@ def test_activated_contract_accepted(target_session: TargetSession, api: str, en
 
 @pytest.mark.requests(6)
 @pytest.mark.rule("a reset client secret stops working at once; the new one works", "ibm-apic-plans")
-def test_reset_secret_revokes_old(target_session: TargetSession, api: str, env: Environment) -> None:
+def test_reset_secret_revokes_old(target_session: TargetSession, case: ApiEnv) -> None:
+    api, env = case
     portal = _portal(target_session, "reset")
     registration = _register(target_session, portal, env, False, "reset")
     old = _registered_secret(registration)
@@ -141,7 +144,8 @@ def test_reset_secret_revokes_old(target_session: TargetSession, api: str, env: 
     "a restricted plan's contract waits for approval; calls are refused until the admin approves",
     "akana-go-live; ibm-apic-plans",
 )
-def test_pending_contract_refused(target_session: TargetSession, api: str, env: Environment) -> None:
+def test_pending_contract_refused(target_session: TargetSession, case: ApiEnv) -> None:
+    api, env = case
     portal = _portal(target_session, "pending")
     registration = _register(target_session, portal, env, True, "pending")
     secret = _registered_secret(registration)
@@ -156,7 +160,8 @@ def test_pending_contract_refused(target_session: TargetSession, api: str, env: 
 
 @pytest.mark.requests(6)
 @pytest.mark.rule("a cancelled contract refuses the app's calls at once", "akana-go-live")
-def test_cancelled_contract_refused(target_session: TargetSession, api: str, env: Environment) -> None:
+def test_cancelled_contract_refused(target_session: TargetSession, case: ApiEnv) -> None:
+    api, env = case
     portal = _portal(target_session, "cancel")
     registration = _register(target_session, portal, env, False, "cancel")
     secret = _registered_secret(registration)
@@ -172,7 +177,8 @@ def test_cancelled_contract_refused(target_session: TargetSession, api: str, env
 
 @pytest.mark.requests(8)
 @pytest.mark.rule("switching environment cancels every contract of the old one", "akana-go-live")
-def test_switch_cancels_contracts(target_session: TargetSession, api: str, env: Environment) -> None:
+def test_switch_cancels_contracts(target_session: TargetSession, case: ApiEnv) -> None:
+    api, env = case
     portal = _portal(target_session, "switch")
     others = [e for e in target_session.target.environments if e != env]
     if not others:

@@ -19,7 +19,7 @@ from apiconform.checks.failures import ContractViolation
 from apiconform.checks.samples import sample_request, send_sample
 from apiconform.config.model import Environment
 from apiconform.errors import ConfigError
-from apiconform.parametrize import api_env_params, documents_status
+from apiconform.parametrize import ApiEnv, api_env_params, documents_status, parametrize_cases
 from apiconform.plugin import get_session
 from apiconform.targets.portal import PortalClient
 from apiconform.targets.session import Operation, TargetSession
@@ -30,11 +30,11 @@ PURPOSE = "small_plan"
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if not {"api", "env"} <= set(metafunc.fixturenames):
+    if "case" not in metafunc.fixturenames:
         return
     session = get_session(metafunc.config)
     params = api_env_params(session, lambda api: documents_status(session, api, "429"))
-    metafunc.parametrize(("api", "env"), params)
+    parametrize_cases(metafunc, params)
 
 
 @dataclass
@@ -144,7 +144,8 @@ def _check(session: TargetSession, api: str, env: Environment, spent: Spent) -> 
     "documented body past the limit, usage shows the calls",
     "ibm-apic-plans (limits, 429 body); the contract's X-RateLimit-* headers; RFC 6585 section 4",
 )
-def test_plan_limit_enforced(target_session: TargetSession, api: str, env: Environment) -> None:
+def test_plan_limit_enforced(target_session: TargetSession, case: ApiEnv) -> None:
+    api, env = case
     target_session.require_role(env, api, PURPOSE)
     spent = _spend(target_session, api, env)
     if rules.window_rolled_over(spent.calls) and target_session.client.budget.remaining > spent.limit + 2:

@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from allure_commons.utils import md5
 
 from apiconform.reporting.html import strip_analytics
 from tests.child_runs import run_cli
@@ -44,6 +45,13 @@ def test_run_writes_every_report_and_history_grows(tmp_path: Path) -> None:
     assert result_files
     labels = [{label["name"] for label in json.loads(p.read_text())["labels"]} for p in result_files]
     assert all({"epic", "feature", "story"} <= names for names in labels)
+    suite_results = [r for r in map(json.loads, (p.read_text() for p in result_files)) if "pytest id" in str(r)]
+    assert suite_results
+    for found in suite_results:
+        shown = {p["name"]: p["value"] for p in found["parameters"] if not p.get("excluded")}
+        assert set(shown) == {"api", "env", "operation", "variant"}, found["parameters"]  # the case's fields
+        # History follows a test by its readable parameters only, not by its operation's whole contract text.
+        assert found["historyId"] == md5(found["fullName"], *(shown[name] for name in sorted(shown)))
     for name in ("environment.properties", "categories.json", "executor.json"):
         assert (results / name).is_file(), name
     assert "target=embedded" in (results / "environment.properties").read_text()

@@ -17,6 +17,7 @@ import pytest
 
 from apiconform.checks.failures import Category
 from apiconform.config.runtime import run_environment
+from apiconform.parametrize import CASE, params_of
 from apiconform.reporting.redaction import redact_text, redact_url
 from apiconform.targets.exchange import Exchange
 from apiconform.targets.session import TargetSession
@@ -78,8 +79,7 @@ def categories() -> list[dict[str, Any]]:
 
 
 def _params(node: pytest.Item) -> dict[str, Any]:
-    callspec = getattr(node, "callspec", None)
-    return dict(callspec.params) if callspec is not None else {}
+    return params_of(node)
 
 
 def api_of(node: pytest.Item) -> str | None:
@@ -151,6 +151,9 @@ def label_test(node: pytest.Item, session: TargetSession) -> None:
     allure.dynamic.label("target", session.target.name)
     for key, value in _params(node).items():
         allure.dynamic.parameter(key, getattr(value, "label", None) or str(value))
+    callspec = getattr(node, "callspec", None)
+    if callspec is not None and CASE in callspec.params:  # its fields are the parameters; the tuple is not one
+        allure.dynamic.parameter(CASE, callspec.id, excluded=True)
     rule = node.get_closest_marker("rule")
     if rule and len(rule.args) > 1:
         allure.dynamic.label("rule_source", str(rule.args[1])[:200])

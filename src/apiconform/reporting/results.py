@@ -20,6 +20,7 @@ from rich.table import Table
 
 from apiconform.checks.failures import Category
 from apiconform.errors import BudgetExceeded, ConfigError, TargetUnavailable
+from apiconform.parametrize import params_of
 from apiconform.reporting.redaction import redact_text
 
 _RECORDS = pytest.StashKey[list[dict[str, Any]]]()
@@ -77,8 +78,7 @@ def record(item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo[N
     elif report.longrepr is not None and outcome != "passed":
         text = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         message = redact_text(text)[-2000:]
-    callspec = getattr(item, "callspec", None)
-    params = {k: getattr(v, "label", None) or str(v) for k, v in (callspec.params.items() if callspec else [])}
+    params = {k: getattr(v, "label", None) or str(v) for k, v in params_of(item).items()}
     records.append(
         {
             "nodeid": item.nodeid,
