@@ -49,6 +49,6 @@ def test_params_of_gives_the_reports_a_cases_fields_by_name() -> None:
 def test_covering_keeps_the_case_type() -> None:
     cases = [
         MatrixCase("a", env, f"op{o}", f"v{v}") for o in range(2) for env in ("sandbox", "production") for v in range(2)
-    ]  # type: ignore[arg-type]
+    ]
     quick = covering(cases, full=False)
     assert quick and all(isinstance(c, MatrixCase) for c in quick) and len(quick) < len(cases)

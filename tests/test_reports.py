@@ -45,7 +45,8 @@ def test_run_writes_every_report_and_history_grows(tmp_path: Path) -> None:
     assert result_files
     labels = [{label["name"] for label in json.loads(p.read_text())["labels"]} for p in result_files]
     assert all({"epic", "feature", "story"} <= names for names in labels)
-    suite_results = [r for r in map(json.loads, (p.read_text() for p in result_files)) if "pytest id" in str(r)]
+    every_result = [json.loads(p.read_text()) for p in result_files]
+    suite_results = [r for r in every_result if any(p["name"] == "pytest id" for p in r["parameters"])]
     assert suite_results
     for found in suite_results:
         shown = {p["name"]: p["value"] for p in found["parameters"] if not p.get("excluded")}

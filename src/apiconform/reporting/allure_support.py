@@ -78,12 +78,8 @@ def categories() -> list[dict[str, Any]]:
     return rules
 
 
-def _params(node: pytest.Item) -> dict[str, Any]:
-    return params_of(node)
-
-
 def api_of(node: pytest.Item) -> str | None:
-    params = _params(node)
+    params = params_of(node)
     if "api" in params:
         return str(params["api"])
     op = params.get("operation")
@@ -92,7 +88,7 @@ def api_of(node: pytest.Item) -> str | None:
 
 def environment_of(node: pytest.Item) -> str | None:
     """Where the test sent its requests: ``env``, or ``from -> to`` for a pair of environments."""
-    params = _params(node)
+    params = params_of(node)
     pair = params.get("pair")
     if isinstance(pair, tuple | list) and len(pair) == 2:
         return f"{pair[0]} -> {pair[1]}"
@@ -119,7 +115,7 @@ def title_of(node: pytest.Item, session: TargetSession | None) -> str:
     documents = session.documents if session is not None else {}
     where = [documents[api].title if api and api in documents else (api or "")]
     where.append(environment_of(node) or "")
-    params = _params(node)
+    params = params_of(node)
     qualifiers = []
     operation = params.get("operation")
     if operation is not None:
@@ -149,7 +145,7 @@ def label_test(node: pytest.Item, session: TargetSession) -> None:
     allure.dynamic.parameter("pytest id", node.nodeid, excluded=True)  # the title (title_test) replaces the name
     allure.dynamic.severity(SEVERITY.get(concern, allure.severity_level.NORMAL))
     allure.dynamic.label("target", session.target.name)
-    for key, value in _params(node).items():
+    for key, value in params_of(node).items():
         allure.dynamic.parameter(key, getattr(value, "label", None) or str(value))
     callspec = getattr(node, "callspec", None)
     if callspec is not None and CASE in callspec.params:  # its fields are the parameters; the tuple is not one
