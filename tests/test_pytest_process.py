@@ -10,11 +10,13 @@ from pathlib import Path
 
 SAMPLE = """
 import sys, time
+from pathlib import Path
 
 def test_forked():
     assert "caller_marker" in sys.modules  # a module only the caller imported: this process is its fork
 
 def test_slow():
+    Path("started").touch()  # the caller interrupts only now: pytest's session is under way
     time.sleep(20)
 """
 
@@ -35,10 +37,12 @@ stop.set()
 thread.join()
 
 def interrupt(*_):
-    os.killpg(os.getpgid(0), signal.SIGINT)  # as Ctrl-C at a terminal: the whole process group
+    if (folder / "started").exists():  # not while pytest still imports its plugins, however slow this machine
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        os.killpg(os.getpgid(0), signal.SIGINT)  # as Ctrl-C at a terminal: the whole process group
 
 signal.signal(signal.SIGALRM, interrupt)
-signal.alarm(2)
+signal.setitimer(signal.ITIMER_REAL, 0.1, 0.1)  # a fork does not inherit the timer: only the caller polls
 interrupted = run_pytest([*args, "-k", "slow", "--junitxml", str(folder / "junit.xml")], folder)
 print("codes", forked, fresh, interrupted)
 """
@@ -69,6 +73,23 @@ def crash() -> int:
 
 exit_with(crash)
 """
+
+
+EARLY_INTERRUPT = """
+from apiconform.pytest_process import exit_with
+
+def starting() -> int:
+    raise KeyboardInterrupt  # as Ctrl-C lands while pytest still imports its plugins
+
+exit_with(starting)
+"""
+
+
+def test_ctrl_c_before_the_session_is_interrupted_not_a_crash(tmp_path: Path) -> None:
+    (tmp_path / "early.py").write_text(EARLY_INTERRUPT, encoding="utf-8")
+    done = subprocess.run([sys.executable, str(tmp_path / "early.py")], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip() == "apiconform: interrupted before the test session started"
 
 
 def test_a_crash_in_the_child_exits_1_with_its_traceback_redacted(tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import NoReturn
 
 UNHANDLED = 1  # an exception pytest did not handle: what ``python -m pytest`` exits with then
+INTERRUPTED = 2  # pytest's own status for Ctrl-C, also when it comes before pytest could handle it
 # pytest cannot rewrite the asserts of a plugin module its parent had imported already, and would warn about
 # each: nothing to act on for a user (the suites' own modules are imported, and rewritten, in the child). First,
 # so that a user's own ``-W`` still decides.
@@ -59,7 +60,8 @@ def pytest_here(args: Sequence[str], cwd: Path) -> int:
 
 def exit_with(run: Callable[[], int]) -> NoReturn:
     """In a forked child: exit with ``run()``'s status, and never return into the parent's code, whatever
-    happens (an exception pytest did not handle is printed, redacted, and exits as ``python -m pytest`` would)."""
+    happens (an exception pytest did not handle is printed, redacted, and exits as ``python -m pytest`` would;
+    Ctrl-C before pytest's session began is "interrupted", as pytest reports one during the session)."""
     code = UNHANDLED
     try:
         code = int(run())
@@ -69,6 +71,9 @@ def exit_with(run: Callable[[], int]) -> NoReturn:
             from apiconform.reporting.redaction import redact_text
 
             print(redact_text(str(exc.code)), file=sys.stderr)
+    except KeyboardInterrupt:  # Ctrl-C while pytest was still starting (importing plugins): not a crash
+        code = INTERRUPTED
+        print("apiconform: interrupted before the test session started", file=sys.stderr)
     except BaseException:
         from apiconform.reporting.redaction import redact_text
 
