@@ -362,8 +362,8 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
-    if call.when != "teardown" and item.get_closest_marker("concern") is not None and _SESSION in item.config.stash:
-        allure_support.title_test(item, item.config.stash[_SESSION])  # after allure-pytest named it (setup)
+    if call.when == "setup" and item.get_closest_marker("concern") is not None and _SESSION in item.config.stash:
+        allure_support.title_test(item, item.config.stash[_SESSION])  # allure-pytest named it in setup, and keeps it
     stopped = call.excinfo is not None and item.get_closest_marker("concern") is not None  # suite tests only
     if stopped and call.excinfo is not None and call.excinfo.errisinstance((WriteBlocked, RoleMissing)):
         report.outcome = "skipped"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -41,7 +41,9 @@ class Operation:
     operation_id: str
     method: str
     path: str
-    raw: JSON
+    # Not in the repr: the operation's whole contract text (kilobytes) would be formatted wherever an operation is
+    # shown (allure-pytest represents each test parameter twice per test; tracebacks; pytest's assertion output).
+    raw: JSON = field(repr=False)
 
     @property
     def label(self) -> str:
