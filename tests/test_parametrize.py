@@ -52,3 +52,10 @@ def test_covering_keeps_the_case_type() -> None:
     ]
     quick = covering(cases, full=False)
     assert quick and all(isinstance(c, MatrixCase) for c in quick) and len(quick) < len(cases)
+
+
+def test_a_case_repr_leaves_out_the_operations_contract_text() -> None:
+    """allure-pytest represents every test parameter (twice per test): a case must not carry kilobytes."""
+    operation = Operation("chorus-line-test", "listTests", "GET", "/tests", {"description": "x" * 5000})
+    shown = repr(MatrixCase("chorus-line-test", "sandbox", operation, "wrong-secret"))
+    assert "listTests" in shown and "GET" in shown and len(shown) < 300
