@@ -121,12 +121,18 @@ def test_small_budget_runs_the_decisive_tests_and_reports_the_rest_as_not_run(tm
 
 
 def test_workers_share_the_budget_and_the_plan_is_printed_once(tmp_path: Path) -> None:
-    done = apiconform("run", "--no-html", "--max-requests", "300", "--reports", str(tmp_path), "--", "-n", "2")
+    done = apiconform(
+        "run", "--no-html", "--max-requests", "300", "--reports", str(tmp_path),
+        "--", "-n", "2", "-p", "tests.progress_probe",
+    )  # fmt: skip
     assert done.returncode == 4, done.stdout[-3000:]
     assert done.stdout.count("plan: the budget of 300 requests does not") == 1
     data = results(tmp_path)
     assert 0 < data["requests_sent"] <= 300
     assert "requests sent:" in done.stdout and "concern" in done.stdout  # the summary table is intact
+    # The controller's time-left lines weigh every test by the workers' plan; what the plan skips weighs nothing.
+    tests = len(data["tests"])
+    assert f"progress weights: {tests} tests, {tests - data['plan']['not_run']} run" in done.stdout, done.stdout[-2000:]
 
 
 SLOW_TARGET = """[targets.slow]

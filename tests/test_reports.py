@@ -146,6 +146,24 @@ def test_a_long_run_says_how_long_is_left_now_and_then() -> None:
     assert eta_line(0, 10, 1.0) is None and eta_line(10, 10, 5.0) is None
 
 
+def test_the_time_left_follows_the_tests_expected_cost_not_their_count() -> None:
+    """A heavy generated test first (20 s), then 40 one-request checks (0.5 s each): 40 s in all. Counting tests,
+    the first line would say 1 of 41 done after 20 s, so 800 s left; weighing them by cost it says 20 s."""
+    from apiconform.reporting.run_progress import RunProgress
+
+    now = [0.0]
+    progress = RunProgress(clock=lambda: now[0])
+    progress.weigh({"heavy": 40.0, **{f"check{i}": 1.0 for i in range(39)}})  # one check unknown: weighs the mean
+    now[0] = 20.0
+    first = progress.finished(41, "heavy")
+    assert first == "apiconform: 1/41 tests done, about 20 s left"
+    lines = []
+    for i in range(40):
+        now[0] += 0.5
+        lines.append(progress.finished(41, f"check{i}" if i < 39 else "unlisted"))
+    assert [line for line in lines if line] == ["apiconform: 31/41 tests done, about 5 s left"]
+
+
 def test_the_html_report_lists_failures_before_passes(tmp_path: Path) -> None:
     from apiconform.reporting.html import allure_config
 

@@ -25,7 +25,7 @@ from apiconform.errors import ApiconformError, BudgetExceeded, ConfigError
 from apiconform.frame_room import with_frame_room
 from apiconform.observed import drift_run
 from apiconform.observed.recorder import ShapeRecorder
-from apiconform.planning import heaviest_first, plan_items, planned_profile
+from apiconform.planning import expected_seconds, heaviest_first, plan_items, planned_profile
 from apiconform.planning.costs import save_learned
 from apiconform.planning.plan import Plan
 from apiconform.reporting import allure_support, allure_writer, failure_block, results
@@ -45,6 +45,7 @@ _BUDGET_DIR = pytest.StashKey[Path]()
 _PLAN = pytest.StashKey[Plan]()
 _PLAN_SHOWN = pytest.StashKey[bool]()
 PLAN_FILE = "plan.json"  # a worker's plan, in the shared budget folder, for the controller to print
+PROGRESS_PLUGIN = "apiconform-progress"
 _SENT_BEFORE = pytest.StashKey[int]()  # the client's count when the test's setup began
 SHARED_BUDGET = "apiconform_shared_budget"
 WORKER_PAYLOAD = "apiconform_results"
@@ -120,7 +121,7 @@ def pytest_configure(config: pytest.Config) -> None:
     for concern in CONCERN_MARKERS:
         config.addinivalue_line("markers", f"{concern_marker(concern)}: the {concern} suite (apiconform)")
     if not hasattr(config, "workerinput"):  # the process that prints: the only one, or xdist's controller
-        config.pluginmanager.register(ProgressLines(), "apiconform-progress")
+        config.pluginmanager.register(ProgressLines(), PROGRESS_PLUGIN)
 
 
 @pytest.hookimpl(trylast=True, specname="pytest_configure")
@@ -213,11 +214,20 @@ def pytest_collection_modifyitems_plan(config: pytest.Config, items: list[pytest
     session.profile = planned_profile(session.profile, plan)
     if hasattr(config, "workerinput") and len(suite) == len(items):  # every worker sorts alike: xdist compares
         items[:] = heaviest_first(config, session, items)
+    # What each test is expected to cost, for the time-left lines (a test the plan does not run costs nothing).
+    weights = {n: 0.0 if n in plan.skipped else w for n, w in expected_seconds(config, session, suite).items()}
+    _weigh_progress(config, weights)
     shared = getattr(config, "workerinput", {}).get(SHARED_BUDGET)
     if shared:  # written whole, then renamed: the controller may read it while another worker writes its copy
         part = Path(shared) / f"{PLAN_FILE}.{os.getpid()}"
-        part.write_text(json.dumps(plan.lines()), encoding="utf-8")
+        part.write_text(json.dumps({"lines": plan.lines(), "weights": weights}), encoding="utf-8")
         os.replace(part, Path(shared) / PLAN_FILE)
+
+
+def _weigh_progress(config: pytest.Config, weights: dict[str, float]) -> None:
+    progress = config.pluginmanager.get_plugin(PROGRESS_PLUGIN)
+    if isinstance(progress, ProgressLines):  # the process that prints: the only one, or xdist's controller
+        progress.progress.weigh(weights)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -240,10 +250,12 @@ def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
     if _PLAN_SHOWN in config.stash or not plan_file.is_file():
         return
     config.stash[_PLAN_SHOWN] = True
+    written = json.loads(plan_file.read_text(encoding="utf-8"))
+    _weigh_progress(config, written["weights"])
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     if reporter is None:
         return
-    for line in json.loads(plan_file.read_text(encoding="utf-8")):
+    for line in written["lines"]:
         reporter.write_line(line)
 
 

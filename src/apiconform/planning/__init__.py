@@ -17,7 +17,7 @@ from apiconform.targets.profiles import Profile
 # positive one (nightly against the sandbox: 11.4 against 3.0-3.6 ms per request; make bench, section 1).
 SECONDS_PER_REQUEST = {"negative": 3.5}
 
-__all__ = ["Plan", "heaviest_first", "plan_items", "planned_profile"]
+__all__ = ["Plan", "expected_seconds", "heaviest_first", "plan_items", "planned_profile"]
 
 
 def plan_items(config: pytest.Config, session: Any, items: list[pytest.Item]) -> Plan:
@@ -32,18 +32,24 @@ def plan_items(config: pytest.Config, session: Any, items: list[pytest.Item]) ->
     return make_plan(candidates, affordable, rate, session.profile)
 
 
-def heaviest_first(config: pytest.Config, session: Any, items: list[pytest.Item]) -> list[pytest.Item]:
-    """The tests by expected cost, heaviest first (then in collection order), for xdist workers: the long
-    generated tests start early and the short ones are left to steal at the end, so the workers finish together
-    (longest-processing-time scheduling) instead of one waiting on the other's last generated test."""
+def expected_seconds(config: pytest.Config, session: Any, items: list[pytest.Item]) -> dict[str, float]:
+    """Each test's expected time, in units of a scripted request: its requests (learned where an earlier run
+    measured them), a negative example weighing more (``SECONDS_PER_REQUEST``)."""
     learned = load_learned(config, session.target.name, session.profile.name)
 
     def weight(item: pytest.Item) -> float:
         cost = estimate(item, session.profile, learned)
         return cost.requests * SECONDS_PER_REQUEST.get(cost.kind or "", 1.0)
 
-    weights = {item.nodeid: weight(item) for item in items}
-    return sorted(items, key=lambda item: -weights[item.nodeid])
+    return {item.nodeid: weight(item) for item in items}
+
+
+def heaviest_first(config: pytest.Config, session: Any, items: list[pytest.Item]) -> list[pytest.Item]:
+    """The tests by expected cost, heaviest first (then in collection order), for xdist workers: the long
+    generated tests start early and the short ones are left to steal at the end, so the workers finish together
+    (longest-processing-time scheduling) instead of one waiting on the other's last generated test."""
+    weights = expected_seconds(config, session, items)
+    return sorted(items, key=lambda item: -weights.get(item.nodeid, 0.0))
 
 
 def planned_profile(profile: Profile, plan: Plan) -> Profile:
