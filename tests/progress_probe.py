@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import pytest
 
+from apiconform.plugin import PROGRESS_PLUGIN
+
 
 @pytest.hookimpl(trylast=True)
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
-    plugin = config.pluginmanager.get_plugin("apiconform-progress")
+    plugin = config.pluginmanager.get_plugin(PROGRESS_PLUGIN)
     if plugin is None or hasattr(config, "workerinput"):
         return
     weights = plugin.progress.weights

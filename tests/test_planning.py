@@ -185,7 +185,7 @@ def test_xdist_workers_take_the_heaviest_tests_first() -> None:
     equals in collection order, the same order in every worker (xdist compares them)."""
     from types import SimpleNamespace
 
-    from apiconform.planning import heaviest_first
+    from apiconform.planning import expected_seconds, heaviest_first
 
     items = [
         _Item("a", requests=2),
@@ -196,5 +196,6 @@ def test_xdist_workers_take_the_heaviest_tests_first() -> None:
         _Item("f", generated="negative"),
     ]
     session = SimpleNamespace(target=SimpleNamespace(name="t"), profile=PROFILES["nightly"])
-    ordered = heaviest_first(SimpleNamespace(), session, items)  # type: ignore[arg-type]
+    expected = expected_seconds(SimpleNamespace(), session, items)  # type: ignore[arg-type]
+    ordered = heaviest_first(items, expected)  # type: ignore[arg-type]
     assert [i.nodeid for i in ordered] == ["c", "f", "e", "b", "a", "d"]

@@ -212,10 +212,11 @@ def pytest_collection_modifyitems_plan(config: pytest.Config, items: list[pytest
     plan = plan_items(config, session, suite)
     config.stash[_PLAN] = plan
     session.profile = planned_profile(session.profile, plan)
+    expected = expected_seconds(config, session, suite)
     if hasattr(config, "workerinput") and len(suite) == len(items):  # every worker sorts alike: xdist compares
-        items[:] = heaviest_first(config, session, items)
+        items[:] = heaviest_first(items, expected)
     # What each test is expected to cost, for the time-left lines (a test the plan does not run costs nothing).
-    weights = {n: 0.0 if n in plan.skipped else w for n, w in expected_seconds(config, session, suite).items()}
+    weights = {n: 0.0 if n in plan.skipped else w for n, w in expected.items()}
     _weigh_progress(config, weights)
     shared = getattr(config, "workerinput", {}).get(SHARED_BUDGET)
     if shared:  # written whole, then renamed: the controller may read it while another worker writes its copy

@@ -3,6 +3,7 @@ anything is sent (``plan.make_plan``)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -44,11 +45,11 @@ def expected_seconds(config: pytest.Config, session: Any, items: list[pytest.Ite
     return {item.nodeid: weight(item) for item in items}
 
 
-def heaviest_first(config: pytest.Config, session: Any, items: list[pytest.Item]) -> list[pytest.Item]:
-    """The tests by expected cost, heaviest first (then in collection order), for xdist workers: the long
-    generated tests start early and the short ones are left to steal at the end, so the workers finish together
-    (longest-processing-time scheduling) instead of one waiting on the other's last generated test."""
-    weights = expected_seconds(config, session, items)
+def heaviest_first(items: list[pytest.Item], weights: Mapping[str, float]) -> list[pytest.Item]:
+    """The tests by expected cost (``expected_seconds``), heaviest first (then in collection order), for xdist
+    workers: the long generated tests start early and the short ones are left to steal at the end, so the workers
+    finish together (longest-processing-time scheduling) instead of one waiting on the other's last generated
+    test."""
     return sorted(items, key=lambda item: -weights.get(item.nodeid, 0.0))
 
 
